@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AidsConfig(AppConfig):
+    name = "aids"
+    verbose_name = "Aides à l'installation"

@@ -1,0 +1,32 @@
+import time
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+# (label, command, options): what `make run` needs before runserver, in order. Each step does nothing,
+# quickly, when its data is already there, so a second `make run` starts in seconds.
+STEPS = [
+    ("migrations", "migrate", {"interactive": False, "verbosity": 0}),
+    ("référentiel géographique", "load_reference", {"if_empty": True}),
+    ("territoires comparables", "compute_peers", {"if_empty": True}),
+    ("données de démonstration et signaux", "generate_demo_data", {"if_empty": True}),
+    ("comptes de démonstration", "create_demo_accounts", {}),
+]
+
+
+class Command(BaseCommand):
+    help = (
+        "Prépare la démonstration en un seul processus : migrations, référentiel géographique, territoires "
+        "comparables, données de santé de démonstration et signaux, comptes de démonstration. Chaque étape est "
+        "affichée avec sa durée ; celles déjà faites ne refont rien (quelques secondes en tout)."
+    )
+
+    def handle(self, *args, **options):
+        started = time.perf_counter()
+        for label, command, step_options in STEPS:
+            self.stdout.write(f"==> {label}")
+            self.stdout.flush()
+            mark = time.perf_counter()
+            call_command(command, stdout=self.stdout, stderr=self.stderr, **step_options)
+            self.stdout.write(f"    {label} : {time.perf_counter() - mark:.1f} s")
+        self.stdout.write(self.style.SUCCESS(f"Démonstration prête en {time.perf_counter() - started:.1f} s."))

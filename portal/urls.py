@@ -1,0 +1,42 @@
+from django.contrib import admin
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from portal import map_views, signals_views, views
+
+app_name = "portal"
+
+portal_patterns = [
+    path("", views.landing, name="landing"),
+    path("accueil/", views.home, name="home"),
+    path("territoires/recherche/", views.search, name="search"),
+    path("territoires/<str:level>/<str:code>/", views.territory_detail, name="territory"),
+    path("territoires/<str:level>/<str:code>/carte/", views.territory_map, name="territory_map"),
+    # Choropleth maps of an indicator (portal/map_views.py).
+    path("territoires/<str:level>/<str:code>/carte/indicateur/", map_views.territory_choropleth, name="choropleth"),
+    path(
+        "territoires/<str:level>/<str:code>/carte/indicateur/telecharger/",
+        map_views.territory_choropleth_download,
+        name="choropleth_download",
+    ),
+    re_path(
+        r"^territoires/(?P<level>[^/]+)/(?P<code>[^/]+)/indicateurs\.(?P<fmt>csv|xlsx)$",
+        views.territory_export,
+        name="territory_export",
+    ),
+    # Early-warning signals (portal/signals_views.py).
+    path("territoires/<str:level>/<str:code>/signaler/", signals_views.report, name="signal_report"),
+    path("signalements/", signals_views.reported_list, name="reported_signals"),
+    path("signalements/<uuid:uuid>/statut/", signals_views.reported_status, name="reported_signal_status"),
+    path("cpam/territoires/", signals_views.cpam_territories, name="cpam_territories"),
+]
+
+urlpatterns = [
+    path("", include((portal_patterns, "portal"))),
+    path("compte/", include("portal.accounts.urls")),
+    path("documents/", include("portal.documents.urls")),
+    path("admin/", admin.site.urls),
+    path("api/", include("portal.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]

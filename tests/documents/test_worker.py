@@ -1,0 +1,77 @@
+"""A fiche made by a REAL Celery worker process through Redis, on the test PostgreSQL database.
+
+Skipped without the services (``make test`` on a laptop); ``.ci/run`` sets PORTAL_REQUIRE_SERVICES=1.
+The worker writes the PDF under the same PRIVATE_MEDIA_ROOT as the test, which then downloads it.
+"""
+
+import io
+import subprocess
+import sys
+import time
+
+import pytest
+from django.urls import reverse
+from pypdf import PdfReader
+
+from portal.documents import services
+from portal.documents.enums import DocumentStatus
+from tests.documents.conftest import FicheWorld
+from tests.test_services_worker import BASE_DIR, _process_env, _stop
+
+WAIT_SECONDS = 180
+
+
+@pytest.fixture
+def media_root(tmp_path_factory, settings):
+    root = tmp_path_factory.mktemp("private")
+    settings.PRIVATE_MEDIA_ROOT = root
+    return root
+
+
+@pytest.fixture
+def fiche_worker(django_db_setup, media_root, tmp_path_factory):
+    from portal.celery import app
+
+    app.control.purge()
+    log_path = tmp_path_factory.mktemp("worker") / "worker.log"
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool=solo", "-l", "info"]
+            + ["--hostname=fiche-test@%h", "--without-gossip", "--without-mingle"],
+            cwd=BASE_DIR,
+            env=_process_env(PRIVATE_MEDIA_ROOT=str(media_root)),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    process.log_path = log_path
+    try:
+        yield process
+    finally:
+        _stop(process)
+
+
+@pytest.mark.services
+@pytest.mark.worker
+def test_a_real_worker_makes_the_fiche(fiche_worker, transactional_db, real_broker, client):
+    w = FicheWorld()
+    document = services.request_fiche(user=w.elu_e1, territory=w.e1)  # autocommit: enqueued at once
+    seen = set()
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        document.refresh_from_db()
+        seen.add(document.status)
+        if document.is_finished or fiche_worker.poll() is not None:
+            break
+        time.sleep(0.2)
+    log_tail = fiche_worker.log_path.read_text(errors="replace")[-3000:]
+    assert document.status == DocumentStatus.READY, f"{document.status} {document.error}\n{log_tail}"
+    assert document.enqueued_at is not None and document.attempts == 1
+
+    client.force_login(w.elu_e1)
+    response = client.get(reverse("documents:download", args=[document.pk]))
+    assert response.status_code == 200
+    pdf = b"".join(response.streaming_content)
+    reader = PdfReader(io.BytesIO(pdf))
+    text = " ".join(page.extract_text() for page in reader.pages)
+    assert w.e1.name in text and "Offre de soins par profession" in text
+    assert len(reader.pages) >= 8
