@@ -166,6 +166,7 @@ class MapChoices:
     indicators: list[tuple[str, str]]  # (code, label), catalogue order
     years: list[int]  # most recent first
     default_indicator: str
+    schemes: list[tuple[str, str]] = field(default_factory=lambda: list(SCHEMES.items()))  # default first
 
 
 def map_choices(territory: Territory) -> MapChoices | None:
@@ -741,6 +742,12 @@ def standalone_html(spec: ChoroplethSpec) -> str:
 
 
 def download_filename(spec: ChoroplethSpec, *, day: date | None = None) -> str:
+    return map_filename(indicator_code=spec.indicator.code, territory_code=spec.territory.code, day=day)
+
+
+def map_filename(*, indicator_code: str, territory_code: str, day: date | None = None) -> str:
+    """``carte-<indicator>-<territory code>-<day>.html``: the name of a downloaded map file."""
     day = day or timezone.localdate()
-    code = re.sub(r"[^\w-]", "", spec.indicator.code)
-    return f"carte-{code}-{spec.territory.code}-{day.isoformat()}.html"
+    code = re.sub(r"[^\w-]", "", indicator_code)
+    territory = re.sub(r"[^\w-]", "", territory_code)
+    return f"carte-{code}-{territory}-{day.isoformat()}.html"

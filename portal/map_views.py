@@ -1,7 +1,9 @@
-"""Choropleth map views: the map page (shown in the territory page's iframe) and its standalone download.
+"""Choropleth map view: the map page shown in the territory page's iframe.
 
 Same access rule as the territory page (the territory must be visible to the user, else 404); the map
 service (:mod:`portal.choropleth`) hides a non-public indicator's values for the units the user may not see.
+The downloadable, self-contained file of a map is a generated document (``map_html``), made by the
+documents job: :func:`portal.documents.views.request_territory_map`.
 """
 
 from django.http import HttpResponse
@@ -35,16 +37,3 @@ def territory_choropleth(request, level: str, code: str):
     except choropleth.ChoroplethError as exc:
         return _error(request, exc)
     return HttpResponse(page)
-
-
-@cache_control(private=True, max_age=0)
-def territory_choropleth_download(request, level: str, code: str):
-    """The same map as a self-contained HTML file (Leaflet inlined), to open offline from disk."""
-    try:
-        spec = _spec(request, level, code)
-        page = choropleth.standalone_html(spec)
-    except choropleth.ChoroplethError as exc:
-        return _error(request, exc)
-    response = HttpResponse(page, content_type="text/html; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{choropleth.download_filename(spec)}"'
-    return response

@@ -12,13 +12,9 @@ portal_patterns = [
     path("territoires/recherche/", views.search, name="search"),
     path("territoires/<str:level>/<str:code>/", views.territory_detail, name="territory"),
     path("territoires/<str:level>/<str:code>/carte/", views.territory_map, name="territory_map"),
-    # Choropleth maps of an indicator (portal/map_views.py).
+    # Choropleth maps of an indicator (portal/map_views.py); their download is a generated document
+    # (documents:request_map).
     path("territoires/<str:level>/<str:code>/carte/indicateur/", map_views.territory_choropleth, name="choropleth"),
-    path(
-        "territoires/<str:level>/<str:code>/carte/indicateur/telecharger/",
-        map_views.territory_choropleth_download,
-        name="choropleth_download",
-    ),
     re_path(
         r"^territoires/(?P<level>[^/]+)/(?P<code>[^/]+)/indicateurs\.(?P<fmt>csv|xlsx)$",
         views.territory_export,

@@ -1,11 +1,12 @@
-"""Requests for generated documents (fiche territoire PDF), their cache by data vintage, batches and the sweeper.
+"""Requests for generated documents (fiche territoire PDF, interactive map HTML), their cache by data vintage,
+batches and the sweeper.
 
 Contract: the :class:`GeneratedDocument` row is the source of truth. A request creates it in the caller's
 transaction and enqueues :func:`portal.documents.tasks.generate_document` with its id once the transaction
 commits; when the broker cannot be reached the row stays ``en_attente`` (``enqueued_at`` empty), the failure
 is logged, and :func:`sweep_stuck_documents` (periodic) enqueues it again. A document whose ``cache_key``
-(subject, data vintage, catalogue, template, the requester's view of the signals) matches a ready one whose file still exists is served
-at once instead of being regenerated.
+(subject, data vintage, catalogue, template, what the requester sees: signals for a fiche, values for a map)
+matches a ready one whose file still exists is served at once instead of being regenerated.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
+from portal import choropleth, maps
 from portal.accounts.enums import Role
 from territories.catalogue import CATALOGUE
 from territories.enums import Level
@@ -109,6 +111,20 @@ def compute_cache_key(*, kind: str, user, territory: Territory | None, communes:
         FICHE_TEMPLATE_VERSION,
         json.dumps(_contacts_signature(departments), default=str),
         json.dumps(view, default=str),
+    ]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+def compute_map_cache_key(spec: choropleth.ChoroplethSpec) -> str:
+    """Hash of what a map shows: the choropleth's own cache key (territory, indicator, year, classification,
+    data version, tiles and layers, day of the zoning in force, and the audience: what the requester may see
+    of a non-public indicator), the data loads and the catalogue. Two users whose view differs never share a
+    file; users with the same view get the same one."""
+    parts = [
+        DocumentKind.MAP_HTML,
+        choropleth.cache_key(spec, version=maps.data_version()),
+        data_vintage(),
+        catalogue_version(),
     ]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
@@ -252,25 +268,59 @@ def request_fiche(
         communes = resolve_communes(user=user, codes=codes)
 
     kind = DocumentKind.FICHE_PDF
-    key = compute_cache_key(kind=kind, user=user, territory=territory, communes=communes)
-    existing = _existing(key, kind)
-    if existing is not None:
-        existing.requesters.add(user)
-        if batch is not None:
-            existing.batches.add(batch)
-        return existing
-    document = GeneratedDocument.objects.create(
+    return _reuse_or_create(
         kind=kind,
+        cache_key=compute_cache_key(kind=kind, user=user, territory=territory, communes=communes),
+        user=user,
+        batch=batch,
         territory=territory,
         communes=[c.code for c in communes],
         title=title[:200],
-        requested_by=user,
-        cache_key=key,
     )
+
+
+@transaction.atomic
+def request_map(
+    *, user, territory: Territory, indicator_code: str = "", year: str | int = "", scheme: str = ""
+) -> GeneratedDocument:
+    """The interactive map of an indicator over ``territory`` (a self-contained HTML file) for ``user``.
+
+    Parameters as in the map form (``indicateur``, ``annee``, ``classes``; empty: the defaults of
+    :func:`portal.choropleth.resolve`). Same reuse and enqueue rules as :func:`request_fiche`. Raises
+    :class:`DocumentNotAllowed` when the user may not see the territory, ``ChoroplethError`` (French) when
+    the map cannot be drawn (unknown indicator, year without values…): no document is created then.
+    """
+    if not Territory.objects.visible_to(user).filter(pk=territory.pk).exists():
+        raise DocumentNotAllowed("Territoire introuvable.")
+    spec = choropleth.resolve(
+        territory=territory,
+        user=user,
+        indicator_code=(indicator_code or "").strip(),
+        year=str(year).strip() if year not in (None, "") else "",
+        scheme=(scheme or "").strip(),
+    )
+    return _reuse_or_create(
+        kind=DocumentKind.MAP_HTML,
+        cache_key=compute_map_cache_key(spec),
+        user=user,
+        territory=territory,
+        title=f"Carte : {spec.indicator.label} ({spec.year})"[:200],
+        parameters={"indicator": spec.indicator.code, "year": spec.year, "scheme": spec.scheme},
+    )
+
+
+def _reuse_or_create(
+    *, kind: str, cache_key: str, user, batch: DocumentBatch | None = None, **fields
+) -> GeneratedDocument:
+    """A ready or in-progress document with ``cache_key`` (``user`` and ``batch`` added to it), else a new
+    ``en_attente`` row with ``fields`` whose task is enqueued once the caller's transaction commits."""
+    document = _existing(cache_key, kind)
+    if document is None:
+        document = GeneratedDocument.objects.create(kind=kind, cache_key=cache_key, requested_by=user, **fields)
+        transaction.on_commit(partial(_enqueue, str(document.pk)))
     document.requesters.add(user)
     if batch is not None:
         document.batches.add(batch)
-    transaction.on_commit(partial(_enqueue, str(document.pk)))
     return document
 
 

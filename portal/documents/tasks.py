@@ -20,10 +20,11 @@ from django.utils import timezone
 from .enums import DocumentKind, DocumentStatus
 from .models import GeneratedDocument
 from .services import MAX_ATTEMPTS
+from .storage import write_atomically
 
 logger = logging.getLogger(__name__)
 
-FAILURE_MESSAGE = "La génération de la fiche a échoué après {attempts} tentative{s} : {reason}"
+FAILURE_MESSAGE = "La génération du document a échoué après {attempts} tentative{s} : {reason}"
 
 
 def _set_progress(document_id, percent: int) -> None:
@@ -48,18 +49,29 @@ def _claim(task, document_id) -> GeneratedDocument | None:
     return GeneratedDocument.objects.select_related("territory", "requested_by").get(pk=document_id)
 
 
+# Folder and extension of each kind's files under PRIVATE_MEDIA_ROOT.
+FILE_LOCATIONS = {DocumentKind.FICHE_PDF: ("fiches", "pdf"), DocumentKind.MAP_HTML: ("cartes", "html")}
+
+
 def _relative_path(document: GeneratedDocument) -> str:
     created = timezone.localtime(document.created_at)
-    return f"fiches/{created:%Y/%m}/{document.pk}.pdf"
+    folder, extension = FILE_LOCATIONS[document.kind]
+    return f"{folder}/{created:%Y/%m}/{document.pk}.{extension}"
 
 
-def render_document(document: GeneratedDocument) -> tuple[str, int, int]:
-    """Render the fiche of ``document`` to its file. Returns (relative path, size in bytes, pages)."""
+def render_document(document: GeneratedDocument) -> tuple[str, int, int | None]:
+    """Render ``document`` to its file. Returns (relative path, size in bytes, pages or None for a map)."""
+    if document.kind == DocumentKind.FICHE_PDF:
+        return _render_fiche(document)
+    if document.kind == DocumentKind.MAP_HTML:
+        return _render_map(document)
+    raise ValueError(f"Type de document non pris en charge par cette tâche : {document.kind}.")
+
+
+def _render_fiche(document: GeneratedDocument) -> tuple[str, int, int]:
     from .fiche import build_fiche_context
     from .rendering import html_to_pdf, render_fiche_html
 
-    if document.kind != DocumentKind.FICHE_PDF:
-        raise ValueError(f"Type de document non pris en charge par cette tâche : {document.kind}.")
     context = build_fiche_context(document, progress=lambda p: _set_progress(document.pk, p))
     html = render_fiche_html(context)
     _set_progress(document.pk, 80)
@@ -69,10 +81,38 @@ def render_document(document: GeneratedDocument) -> tuple[str, int, int]:
     return relative, target.stat().st_size, pages
 
 
+def _render_map(document: GeneratedDocument) -> tuple[str, int, None]:
+    """The self-contained map page (Leaflet inlined) of the document's indicator, year and classification,
+    drawn with what its requester may see (the cache key holds their audience)."""
+    from portal import choropleth
+
+    if document.territory is None:
+        raise choropleth.ChoroplethError("Le territoire de cette carte n'existe plus : rien à cartographier.")
+    user = document.requested_by or document.requesters.order_by("pk").first()
+    if user is None:
+        raise choropleth.ChoroplethError("Plus aucun demandeur de cette carte n'a de compte : rien à générer.")
+    parameters = document.parameters or {}
+    spec = choropleth.resolve(
+        territory=document.territory,
+        user=user,
+        indicator_code=str(parameters.get("indicator") or ""),
+        year=str(parameters.get("year") or ""),
+        scheme=str(parameters.get("scheme") or ""),
+    )
+    _set_progress(document.pk, 20)
+    page = choropleth.standalone_html(spec)
+    _set_progress(document.pk, 90)
+    relative = _relative_path(document)
+    size = write_atomically(Path(settings.PRIVATE_MEDIA_ROOT) / relative, page.encode("utf-8"))
+    return relative, size, None
+
+
 def _reason(exc: Exception) -> str:
+    from portal.choropleth import ChoroplethError
+
     from .fiche import FicheError
 
-    if isinstance(exc, FicheError):
+    if isinstance(exc, (FicheError, ChoroplethError)):
         return str(exc)
     return f"erreur interne ({type(exc).__name__}). L'équipe technique a été prévenue par le journal."
 

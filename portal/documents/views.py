@@ -1,8 +1,9 @@
-"""Pages of generated documents: request a fiche, follow its progress, download it; batches by département.
+"""Pages of generated documents: request a fiche or a map, follow its progress, download it; batches by département.
 
 Access: a document page and its file are shown only to its requesters who still see its territory
 (``services.can_access``), otherwise 404 (never 403: no existence leak). Files are read from
-``PRIVATE_MEDIA_ROOT`` and never exposed under a public URL.
+``PRIVATE_MEDIA_ROOT`` and never exposed under a public URL, always as attachments (a map file is a
+standalone page with inline scripts: it is meant to be opened from disk, not from our origin).
 """
 
 from django.contrib import messages
@@ -13,12 +14,12 @@ from django.utils import timezone
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
-from portal import selectors
+from portal import choropleth, selectors
 from territories.enums import Level
 from territories.models import Territory
 
 from . import services
-from .enums import DocumentStatus
+from .enums import DocumentKind, DocumentStatus
 from .forms import AdhocFicheForm, BatchForm
 from .models import DocumentBatch, GeneratedDocument
 
@@ -42,6 +43,25 @@ def request_territory_fiche(request, level: str, code: str):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("portal:territory", level, code)
+    return redirect("documents:detail", document.pk)
+
+
+@require_POST
+def request_territory_map(request, level: str, code: str):
+    """The map form of the territory page (``indicateur``, ``annee``, ``classes``): a ``map_html`` document."""
+    territory = selectors.get_visible_territory(user=request.user, level=level, code=code)
+    try:
+        document = services.request_map(
+            user=request.user,
+            territory=territory,
+            indicator_code=request.POST.get("indicateur", ""),
+            year=request.POST.get("annee", ""),
+            scheme=request.POST.get("classes", ""),
+        )
+    except services.DocumentNotAllowed:
+        raise Http404("Territoire introuvable.") from None
+    except choropleth.ChoroplethError as exc:
+        return render(request, "documents/map_error.html", {"territory": territory, "message": str(exc)}, status=400)
     return redirect("documents:detail", document.pk)
 
 
@@ -79,11 +99,20 @@ def document_download(request, document_id):
         open(path, "rb"),  # noqa: SIM115 - FileResponse closes it
         as_attachment=True,
         filename=download_name(document),
-        content_type="application/pdf",
+        content_type=CONTENT_TYPES[document.kind],
     )
 
 
+CONTENT_TYPES = {DocumentKind.FICHE_PDF: "application/pdf", DocumentKind.MAP_HTML: "text/html; charset=utf-8"}
+
+
 def download_name(document: GeneratedDocument) -> str:
+    if document.kind == DocumentKind.MAP_HTML:
+        return choropleth.map_filename(
+            indicator_code=str(document.parameters.get("indicator") or "indicateur"),
+            territory_code=document.territory.code if document.territory_id else "territoire",
+            day=timezone.localtime(document.created_at).date(),
+        )
     day = timezone.localtime(document.finished_at or document.created_at).date().isoformat()
     subject = document.territory.code if document.territory_id else f"ensemble-{len(document.communes)}-communes"
     return f"fiche-territoire-{subject}-{day}.pdf"

@@ -250,7 +250,7 @@ def test_a_failing_task_retries_then_records_a_french_error(fiche_world, setting
     assert document.status == DocumentStatus.FAILED
     assert document.attempts == services.MAX_ATTEMPTS
     assert document.error == (
-        "La génération de la fiche a échoué après 4 tentatives : "
+        "La génération du document a échoué après 4 tentatives : "
         "Ce document n'a ni territoire ni communes : rien à décrire."
     )
     assert document.file_path == "" and not _pdf_files(settings)

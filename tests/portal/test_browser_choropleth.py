@@ -1,5 +1,6 @@
 """The indicator map in a real browser: offline, under the strict CSP, legend and layer control visible."""
 
+import re
 from urllib.parse import urlsplit
 
 import pytest
@@ -57,12 +58,24 @@ def test_indicator_map_in_the_territory_page(live_server, transactional_db, brow
     page.click("text=Afficher la carte")
     frame.locator(".portal-legend").wait_for()
 
+    # « Télécharger la carte (HTML) » asks the documents job for the selected map (a POST with the CSRF token),
+    # then shows the document's page; Celery is eager in tests, so the map is ready at once.
+    page.select_option("#carte-annee-choix", "2025")
+    page.click("#carte-telecharger")
+    page.wait_for_url(re.compile(r"/documents/[0-9a-f-]{36}/$"))
+    assert "La carte est prête" in page.inner_text("main")
+    link = page.locator("a", has_text="Télécharger la carte (HTML")
+
     hosts = {urlsplit(url).hostname for url in requests if not url.startswith(("data:", "blob:", "about:"))}
     assert hosts <= {"localhost", "127.0.0.1"}, hosts
 
     # The downloaded file works from disk, with no server at all.
-    download = page.request.get(f"{live_server.url}/territoires/epci/{tree.epci.code}/carte/indicateur/telecharger/")
+    download = page.request.get(live_server.url + link.get_attribute("href"))
     assert download.ok
+    assert re.fullmatch(
+        rf'attachment; filename="carte-gp_density-{tree.epci.code}-\d{{4}}-\d{{2}}-\d{{2}}\.html"',
+        download.headers["content-disposition"],
+    )
     saved = tmp_path / "carte.html"
     saved.write_bytes(download.body())
     # A fresh context: requests still in flight from the live page must not be counted against the file.

@@ -29,10 +29,9 @@ BUDGET_BYTES = 1_500_000
 # --- helpers ------------------------------------------------------------------------------------------
 
 
-def url(territory, *, download=False, **params):
-    name = "portal:choropleth_download" if download else "portal:choropleth"
+def url(territory, **params):
     query = "&".join(f"{k}={v}" for k, v in params.items())
-    return reverse(name, args=[territory.level, territory.code]) + (f"?{query}" if query else "")
+    return reverse("portal:choropleth", args=[territory.level, territory.code]) + (f"?{query}" if query else "")
 
 
 def set_values(indicator: Indicator, values: dict, *, year: int = 2025, masked=()) -> None:
@@ -295,12 +294,10 @@ def test_access_follows_territory_visibility(client, world, catalogue):
     assert client.get(url(world.e1)).status_code == 200  # above the élu's commune
     for other in (world.b, world.e2, world.c):
         assert client.get(url(other)).status_code == 404
-        assert client.get(url(other, download=True)).status_code == 404
     client.force_login(world.referent_d1)
     assert client.get(url(world.d1)).status_code == 200
-    assert client.get(url(world.d1, download=True)).status_code == 200
     assert client.get(url(world.d2)).status_code == 404
-    assert client.get(url(world.c, download=True)).status_code == 404
+    assert client.get(url(world.c)).status_code == 404
     client.logout()
     assert client.get(url(world.a)).status_code == 302
 
@@ -334,10 +331,9 @@ def test_non_public_indicator_only_for_visible_units(client, world, catalogue):
 )
 def test_bad_requests_get_a_french_404(client, epci_map, params, message):
     client.force_login(AdminFactory())
-    for download in (False, True):
-        response = client.get(url(epci_map.epci, download=download, **params))
-        assert response.status_code == 404
-        assert message in html.unescape(response.content.decode())
+    response = client.get(url(epci_map.epci, **params))
+    assert response.status_code == 404
+    assert message in html.unescape(response.content.decode())
 
 
 def test_no_indicator_map_for_an_iris_or_an_unknown_level(client, world, catalogue):
@@ -387,18 +383,14 @@ def test_cached_page_gets_a_fresh_nonce_and_follows_data_loads(client, epci_map,
     assert "99,0" in client.get(url(epci_map.epci)).content.decode()
 
 
-# --- download -----------------------------------------------------------------------------------------
+# --- standalone file (downloaded as a generated document: tests/documents/test_maps.py) ------------------
 
 
-def test_download_is_a_self_contained_html_file(client, epci_map):
-    client.force_login(AdminFactory())
-    response = client.get(url(epci_map.epci, download=True, indicateur="gp_density"))
-    assert response.status_code == 200
+def test_standalone_page_is_a_self_contained_html_file(epci_map):
+    spec = choropleth.resolve(territory=epci_map.epci, user=AdminFactory(), indicator_code="gp_density")
     today = timezone.localdate().isoformat()
-    assert (
-        response["Content-Disposition"] == f'attachment; filename="carte-gp_density-{epci_map.epci.code}-{today}.html"'
-    )
-    page = response.content.decode()
+    assert choropleth.download_filename(spec) == f"carte-gp_density-{epci_map.epci.code}-{today}.html"
+    page = choropleth.standalone_html(spec)
     assert not re.findall(r"<script\b[^>]*\bsrc=", page)
     assert not re.findall(r"<link\b", page)
     assert "/static/" not in page
@@ -419,7 +411,14 @@ def test_territory_page_embeds_the_map_with_its_form(client, epci_map):
     assert 'target="portal-choropleth-frame"' in page and 'name="portal-choropleth-frame"' in page
     assert '<option value="gp_density" selected>' in page
     assert '<option value="2025">2025</option>' in page
-    assert url(epci_map.epci, download=True) in page
+    assert '<option value="jenks" >Seuils naturels (Fisher-Jenks)</option>' in page
+    # The download asks for a map document (POST); the CSRF token is the download button's own value, so
+    # that it is never part of the iframe's GET URL.
+    form = re.search(r'<form method="get"[^>]*target="portal-choropleth-frame".*?</form>', page, re.S).group(0)
+    button = re.search(r'<button[^>]*id="carte-telecharger"[^>]*>', form).group(0)
+    assert f'formaction="{reverse("documents:request_map", args=["epci", epci_map.epci.code])}"' in button
+    assert 'formmethod="post"' in button and re.search(r'name="csrfmiddlewaretoken" value="\w{64}"', button)
+    assert form.count("csrfmiddlewaretoken") == 1  # no hidden input sent with « Afficher la carte »
     assert url(epci_map.epci, indicateur="gp_density") in page
 
 
