@@ -8,10 +8,7 @@ and renamed into place (``os.replace`` is atomic on one file system): a reader n
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
-import tempfile
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -19,6 +16,8 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
+
+from .storage import atomic_write
 
 logger = logging.getLogger(__name__)
 
@@ -78,23 +77,6 @@ def html_to_pdf(html: str, target: Path, *, fetcher=None) -> int:
     with atomic_write(target) as tmp:
         document.write_pdf(target=str(tmp))
     return len(document.pages)
-
-
-@contextlib.contextmanager
-def atomic_write(target: Path):
-    """Yield a temporary path next to ``target``; on success rename it to ``target``, else delete it."""
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}-", suffix=".part")
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        yield tmp
-        with open(tmp, "rb") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def render_fiche_html(context: dict) -> str:

@@ -259,7 +259,7 @@ def test_a_failing_task_retries_then_records_a_french_error(fiche_world, setting
 def test_a_rendering_error_leaves_no_half_written_file(settings, tmp_path):
     target = tmp_path / "fiches" / "f.pdf"
     with pytest.raises(ZeroDivisionError):
-        from portal.documents.rendering import atomic_write
+        from portal.documents.storage import atomic_write
 
         with atomic_write(target) as tmp:
             tmp.write_bytes(b"%PDF-1.7 half")
