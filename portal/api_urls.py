@@ -4,4 +4,6 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("territories.api.urls")),
+    path("", include("structures.api.urls")),
+    path("", include("aids.api.urls")),
 ]

@@ -99,9 +99,9 @@ ZONE_LABELS = {Zone.ZIP: "ZIP", Zone.ZAC: "ZAC", Zone.NONE: "hors zone"}
 # Each dict: {"name": str (French), "features": [GeoJSON Feature…] (Point or polygons, properties "name"
 # and optionally "label"), "color": "#rrggbb", "show": bool}. Providers live in the domain apps (they
 # must not import portal) and must depend only on the territory and the reference data (the page is
-# cached per data version). Planned: care structures by kind and CPTS perimeters (structures/),
-# access-to-rights points and prevention actions (prevention/). Empty until those apps hold data.
-LAYER_PROVIDERS: list[str] = []
+# cached per data version). Registered: care structures by kind and CPTS perimeters (structures/); planned:
+# access-to-rights points and prevention actions (prevention/).
+LAYER_PROVIDERS: list[str] = ["structures.selectors.map_layers"]
 
 
 class ChoroplethError(Exception):

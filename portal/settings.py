@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     # Web layer.
     "portal.accounts",
     "portal.documents",
+    "portal.contact",
     "portal",
 ]
 
@@ -198,6 +199,11 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Generated documents: the sweeper re-enqueues waiting rows and recovers rows whose worker died.
 DOCUMENTS_PENDING_REQUEUE_MINUTES = env.int("DOCUMENTS_PENDING_REQUEUE_MINUTES", default=30)
 DOCUMENTS_RUNNING_TIMEOUT_MINUTES = env.int("DOCUMENTS_RUNNING_TIMEOUT_MINUTES", default=15)
+# Requests to the CPAM: answer expected within this many working days; where a request goes when its
+# département has no referent (empty: the administrators' addresses); the portal's address in e-mail links.
+CONTACT_DUE_DAYS = env.int("CONTACT_DUE_DAYS", default=10)
+CONTACT_ADMIN_EMAIL = env.str("CONTACT_ADMIN_EMAIL", default="")
+PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 
 CACHES = {
     "default": (

@@ -490,20 +490,30 @@ def _app_has_models(label: str) -> bool:
 
 
 def section_structures(subject: Subject, dashboard: Dashboard) -> Section:
+    from structures.selectors import fiche_structures
+
     return Section(
         "structures",
         "Structures d'exercice coordonné (CPTS, MSP, centres de santé)",
-        "fiches/sections/upcoming.html",
-        {"loaded": _app_has_models("structures"), "what": "structures d'exercice coordonné et les projets en cours"},
+        "fiches/sections/structures.html",
+        {"structures": fiche_structures(subject.commune_queryset()), "subject": subject},  # 4 queries at most
     )
 
 
 def section_aids(subject: Subject, dashboard: Dashboard) -> Section:
+    """Aids mobilisables by beneficiary, terms in force on the fiche's date, communes and population that qualify
+    (zone counts in aggregate queries: ``aids.services.eligibility.aids_summary``), and their sources."""
+    from aids.models import Aid
+    from aids.services.eligibility import aids_summary
+
+    summary = aids_summary(communes=subject.commune_queryset(), on=timezone.localdate())
+    sources = sorted({line.terms.source or line.aid.source for group in summary.groups for line in group.aids})
     return Section(
         "aides",
         "Aides à l'installation et leviers",
-        "fiches/sections/upcoming.html",
-        {"loaded": _app_has_models("aids"), "what": "aides applicables selon le zonage"},
+        "fiches/sections/aids.html",
+        {"summary": summary, "sources": sources, "loaded": Aid.objects.exists()},
+        new_page=True,
     )
 
 

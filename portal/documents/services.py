@@ -28,6 +28,7 @@ from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
+from aids.services import catalogue_version as aids_catalogue_version
 from portal import choropleth, maps
 from portal.accounts.enums import Role
 from territories.catalogue import CATALOGUE
@@ -108,6 +109,7 @@ def compute_cache_key(*, kind: str, user, territory: Territory | None, communes:
         subject,
         data_vintage(),
         catalogue_version(),
+        aids_catalogue_version(),  # amounts in force today: an admin edit or a new year gives a new fiche
         FICHE_TEMPLATE_VERSION,
         json.dumps(_contacts_signature(departments), default=str),
         json.dumps(view, default=str),

@@ -6,8 +6,11 @@ import pytest
 from django.core.management import call_command
 
 from portal.accounts.models import User
+from structures.models import Structure
+from structures.services.demo import DEMO_SOURCE_NAME as STRUCTURES_SOURCE_NAME
 from territories.enums import Level
 from territories.models import DataSource, IndicatorValue, Signal, Territory
+from territories.services.indicators import DEMO_SOURCE_NAME
 
 from .indicator_tree import build_tree
 
@@ -44,6 +47,7 @@ def test_prepare_demo_runs_every_step_once_then_does_nothing(tree):
     assert "simulation :" in first and "signaux d'alerte :" in first
     assert "Comptes de démonstration créés" in first
     values, signals, users = IndicatorValue.objects.count(), Signal.objects.count(), User.objects.count()
+    structures = Structure.objects.count()
     assert values and signals and users >= 4
 
     out = io.StringIO()
@@ -51,4 +55,8 @@ def test_prepare_demo_runs_every_step_once_then_does_nothing(tree):
     second = out.getvalue()
     assert "simulation :" not in second and "rien à générer" in second and "déjà présent" in second
     assert (IndicatorValue.objects.count(), Signal.objects.count(), User.objects.count()) == (values, signals, users)
-    assert DataSource.objects.filter(is_demo=True).count() == 1
+    assert DataSource.objects.filter(is_demo=True, name=DEMO_SOURCE_NAME).count() == 1
+    # Demonstration care structures: generated once, left alone the second time.
+    assert "Structures de démonstration déjà en base" in second
+    assert DataSource.objects.filter(is_demo=True, name=STRUCTURES_SOURCE_NAME).count() == 1
+    assert Structure.objects.filter(is_demo=True).count() == structures > 0

@@ -8,16 +8,20 @@ from django.core.management.base import BaseCommand
 STEPS = [
     ("migrations", "migrate", {"interactive": False, "verbosity": 0}),
     ("référentiel géographique", "load_reference", {"if_empty": True}),
+    ("catalogue des aides à l'installation", "load_aids", {}),  # real data (seed 004), after the territories
     ("territoires comparables", "compute_peers", {"if_empty": True}),
     ("données de démonstration et signaux", "generate_demo_data", {"if_empty": True}),
+    ("structures de démonstration (CPTS, MSP, centres de santé…)", "generate_demo_structures", {"if_empty": True}),
     ("comptes de démonstration", "create_demo_accounts", {}),
+    ("demandes à la CPAM de démonstration", "create_demo_requests", {}),
 ]
 
 
 class Command(BaseCommand):
     help = (
         "Prépare la démonstration en un seul processus : migrations, référentiel géographique, territoires "
-        "comparables, données de santé de démonstration et signaux, comptes de démonstration. Chaque étape est "
+        "comparables, données de santé de démonstration et signaux, structures de démonstration, comptes de "
+        "démonstration. Chaque étape est "
         "affichée avec sa durée ; celles déjà faites ne refont rien (quelques secondes en tout)."
     )
 

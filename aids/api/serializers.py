@@ -1,0 +1,159 @@
+"""Serializers of the aid API (explicit fields; amounts as decimal strings, with their French text)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from territories.api.indicators import TerritoryRefSerializer
+
+from ..enums import Beneficiary, CareerStage
+from ..models import Aid, AidTerms
+
+
+def parse_day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise serializers.ValidationError(f"Date invalide : « {value} » (format AAAA-MM-JJ attendu).") from None
+
+
+class DateParamField(serializers.Field):
+    """A date given as YYYY-MM-DD, between 2000 and 2100 (French messages)."""
+
+    def to_internal_value(self, data) -> date:
+        text = str(data).strip()
+        if len(text) > 10:
+            raise serializers.ValidationError("Date trop longue (format AAAA-MM-JJ attendu).")
+        value = parse_day(text)
+        if not (2000 <= value.year <= 2100):
+            raise serializers.ValidationError("La date doit être comprise entre 2000 et 2100.")
+        return value
+
+    def to_representation(self, value: date) -> str:
+        return value.isoformat()
+
+
+class CatalogueQuerySerializer(serializers.Serializer):
+    date = DateParamField(required=False)
+
+
+class EligibilityQuerySerializer(serializers.Serializer):
+    commune = serializers.RegexField(
+        r"^(\d{5}|2[AB]\d{3})$",
+        error_messages={
+            "required": "Paramètre « commune » obligatoire (code INSEE à 5 caractères).",
+            "blank": "Paramètre « commune » obligatoire (code INSEE à 5 caractères).",
+            "invalid": "Code INSEE de commune invalide (5 caractères, ex. : 38226).",
+        },
+    )
+    profession = serializers.ChoiceField(
+        choices=Beneficiary.choices,
+        error_messages={
+            "required": "Paramètre « profession » obligatoire (ex. : gp).",
+            "invalid_choice": "Profession ou bénéficiaire inconnu : « {input} ».",
+        },
+    )
+    career_stage = serializers.ChoiceField(
+        required=False,
+        choices=CareerStage.choices,
+        error_messages={"invalid_choice": "Étape de carrière inconnue : « {input} »."},
+    )
+    date = DateParamField(required=False)
+
+
+class AidTermsSerializer(serializers.ModelSerializer):
+    amount_label = serializers.CharField(read_only=True, help_text="Le montant en clair, en français.")
+
+    class Meta:
+        model = AidTerms
+        fields = [
+            "valid_from",
+            "valid_until",
+            "amount_kind",
+            "amount",
+            "is_ceiling",
+            "cap",
+            "schedule",
+            "amount_note",
+            "amount_label",
+            "conditions",
+            "source",
+        ]
+        read_only_fields = fields
+
+
+class AidSerializer(serializers.ModelSerializer):
+    funder_territory = TerritoryRefSerializer(allow_null=True, read_only=True)
+    terms = serializers.SerializerMethodField(help_text="Conditions en vigueur à la date demandée (null : aucune).")
+
+    class Meta:
+        model = Aid
+        fields = [
+            "slug",
+            "name",
+            "kind",
+            "funder",
+            "funder_territory",
+            "beneficiaries",
+            "career_stages",
+            "zoning_condition",
+            "description",
+            "obligations",
+            "legal_basis",
+            "source",
+            "source_url",
+            "once_per_years",
+            "non_cumulative_rule",
+            "terms",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(AidTermsSerializer(allow_null=True))
+    def get_terms(self, aid: Aid) -> dict | None:
+        terms = aid.terms_in_force[-1] if aid.terms_in_force else None
+        return AidTermsSerializer(terms).data if terms else None
+
+
+class CatalogueSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    aids = AidSerializer(many=True)
+
+
+class AidRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Aid
+        fields = ["slug", "name", "funder", "zoning_condition", "source", "source_url"]
+        read_only_fields = fields
+
+
+class EligibleAidSerializer(serializers.Serializer):
+    aid = AidRefSerializer()
+    terms = AidTermsSerializer(allow_null=True)
+    amount_label = serializers.CharField()
+    eligible = serializers.BooleanField()
+    why = serializers.ListField(child=serializers.CharField(), help_text="Pourquoi l'aide s'applique.")
+    why_not = serializers.ListField(child=serializers.CharField(), help_text="Conditions non remplies.")
+    notes = serializers.ListField(child=serializers.CharField(), help_text="Engagements et règles à vérifier.")
+
+
+class ZoningSerializer(serializers.Serializer):
+    profession = serializers.CharField()
+    zone = serializers.CharField()
+    reference = serializers.CharField()
+    valid_from = serializers.DateField()
+    valid_until = serializers.DateField(allow_null=True)
+    is_demo = serializers.BooleanField()
+
+
+class EligibilitySerializer(serializers.Serializer):
+    commune = TerritoryRefSerializer()
+    profession = serializers.CharField(source="beneficiary")
+    career_stage = serializers.CharField(allow_null=True)
+    date = serializers.DateField(source="on")
+    zoning = ZoningSerializer(allow_null=True)
+    zoning_text = serializers.CharField(source="zone_label")
+    eligible = EligibleAidSerializer(many=True)
+    near_misses = EligibleAidSerializer(many=True)

@@ -1,0 +1,86 @@
+"""Read-only API of the aid catalogue and of the eligibility engine.
+
+``GET /api/aides/?date=YYYY-MM-DD``: the active aids with their terms in force on the date (today by default).
+``GET /api/aides/eligibilite/?commune=<INSEE>&profession=<gp|nurse|…|ipa|structure…>[&career_stage=…][&date=…]``:
+eligible aids and near misses with their reasons, for a commune the user may see (404 otherwise, never 403).
+Bad parameters: 400 with a French message, never a 500.
+"""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from territories.enums import Level
+from territories.models import Territory
+
+from ..enums import Beneficiary, CareerStage
+from ..services.eligibility import active_aids, check_eligibility
+from .serializers import (
+    CatalogueQuerySerializer,
+    CatalogueSerializer,
+    EligibilityQuerySerializer,
+    EligibilitySerializer,
+)
+
+DATE_PARAM = OpenApiParameter(
+    "date", OpenApiTypes.DATE, description="Date des conditions (AAAA-MM-JJ ; par défaut : aujourd'hui)."
+)
+
+
+class AidCatalogueView(APIView):
+    """The aid catalogue with the terms in force on a date."""
+
+    @extend_schema(operation_id="aids_list", parameters=[DATE_PARAM], responses=CatalogueSerializer)
+    def get(self, request: Request) -> Response:
+        params = CatalogueQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        on = params.validated_data.get("date") or timezone.localdate()
+        return Response(CatalogueSerializer({"date": on, "aids": active_aids(on=on)}).data)
+
+
+class AidEligibilityView(APIView):
+    """The aids a profession may mobilise in a commune on a date, with why and why not."""
+
+    @extend_schema(
+        operation_id="aids_eligibility",
+        parameters=[
+            OpenApiParameter("commune", OpenApiTypes.STR, required=True, description="Code INSEE de la commune."),
+            OpenApiParameter(
+                "profession",
+                OpenApiTypes.STR,
+                required=True,
+                enum=Beneficiary.values,
+                description="Profession ou bénéficiaire (gp, nurse, …, medical_student, ipa, structure…).",
+            ),
+            OpenApiParameter(
+                "career_stage", OpenApiTypes.STR, enum=CareerStage.values, description="Étape de carrière."
+            ),
+            DATE_PARAM,
+        ],
+        responses=EligibilitySerializer,
+    )
+    def get(self, request: Request) -> Response:
+        params = EligibilityQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        query = params.validated_data
+        commune = (
+            Territory.objects.visible_to(request.user)
+            .filter(level=Level.COMMUNE, code=query["commune"].upper())
+            .select_related("department", "region", "epci")
+            .first()
+        )
+        if commune is None:
+            raise NotFound("Commune introuvable.")
+        result = check_eligibility(
+            commune=commune,
+            beneficiary=query["profession"],
+            career_stage=query.get("career_stage"),
+            on=query.get("date") or timezone.localdate(),
+        )
+        return Response(EligibilitySerializer(result).data)

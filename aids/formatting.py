@@ -1,0 +1,74 @@
+"""Amounts of aid terms as French text (« 10 000 € », « 50 % de la dépense, plafond 10 000 € »)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from .enums import AmountKind
+
+NBSP = "\xa0"
+
+
+def format_number(value: Decimal | int | float) -> str:
+    """French number: no-break space between thousands, decimal comma, no decimals for a whole number."""
+    value = Decimal(str(value))
+    text = f"{value:,.0f}" if value == value.to_integral_value() else f"{value:,.2f}"
+    return text.replace(",", NBSP).replace(".", ",")
+
+
+def format_euros(value: Decimal | int | float) -> str:
+    """« 10 000 € » (no-break spaces)."""
+    return f"{format_number(value)}{NBSP}€"
+
+
+def _fte(value) -> str:
+    """« 0,5 ETP », « 1 ETP »."""
+    return f"{Decimal(str(value)).normalize():f}".replace(".", ",") + f"{NBSP}ETP"
+
+
+def describe_amount(terms) -> str:
+    """One line for an :class:`~aids.models.AidTerms`: kind, amount, ceiling and note."""
+    kind, amount, cap = terms.amount_kind, terms.amount, terms.cap
+    upto = "jusqu'à " if terms.is_ceiling else ""
+    if kind == AmountKind.UNSPECIFIED or amount is None:
+        text = "montant non chiffré"
+    elif kind == AmountKind.ONE_OFF:
+        text = f"{upto}{format_euros(amount)} (forfait unique)"
+    elif kind == AmountKind.TOTAL:
+        text = f"{upto}{format_euros(amount)}"
+    elif kind == AmountKind.MONTHLY:
+        text = f"{upto}{format_euros(amount)} par mois"
+    elif kind == AmountKind.YEARLY:
+        text = f"{upto}{format_euros(amount)} par an"
+    elif kind == AmountKind.PER_HALF_DAY:
+        text = f"{format_euros(amount)} par demi-journée"
+        if cap is not None:
+            text += f", plafond {format_euros(cap)} par mois"
+    elif kind == AmountKind.PERCENT:
+        text = f"{format_number(amount)}{NBSP}% de la dépense"
+        if cap is not None:
+            text += f", plafond {format_euros(cap)}"
+    elif kind == AmountKind.SCHEDULE:
+        text = f"jusqu'à {format_euros(amount)} par an (barème)"
+    else:  # a kind added later without its sentence: still readable
+        text = format_euros(amount)
+    if terms.amount_note:
+        text += f" ({terms.amount_note})" if kind != AmountKind.UNSPECIFIED else f" : {terms.amount_note}"
+    return text
+
+
+def schedule_rows(terms) -> list[tuple[str, list[str]]]:
+    """The schedule as (« 0,5 ETP », [« 19 000 € », …]) rows; empty unless ``schedule`` kind."""
+    if terms.amount_kind != AmountKind.SCHEDULE or not isinstance(terms.schedule, dict):
+        return []
+    return [
+        (_fte(row["fte"]), [format_euros(v) for v in row["amounts"]])
+        for row in terms.schedule.get("rows", [])
+        if isinstance(row, dict) and "fte" in row and isinstance(row.get("amounts"), list)
+    ]
+
+
+def schedule_years(terms) -> list[str]:
+    if terms.amount_kind != AmountKind.SCHEDULE or not isinstance(terms.schedule, dict):
+        return []
+    return list(terms.schedule.get("years", []))

@@ -1,0 +1,52 @@
+"""Writing aid terms: validation of the periods of one aid (no overlap) and the « new amount from a date » flow."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from ..models import Aid, AidTerms, overlap_message, periods_overlap
+
+
+def overlap_errors(periods: list[tuple[date, date | None]]) -> list[str]:
+    """French messages for the pairs of periods (start, end included or None) that share a day."""
+    ordered = sorted(periods, key=lambda p: p[0])
+    errors = []
+    for index, (start, end) in enumerate(ordered):
+        for other_start, other_end in ordered[index + 1 :]:
+            if periods_overlap(start, end, other_start, other_end):
+                errors.append(overlap_message(start, end, other_start, other_end))
+    return errors
+
+
+@transaction.atomic
+def save_terms(*, terms: AidTerms) -> AidTerms:
+    """Validate ``terms`` (constraints and no overlap with the aid's other terms) and save them.
+
+    The aid row is locked first (``select_for_update``; a no-op on SQLite), so that two concurrent saves
+    cannot both pass the overlap check; on PostgreSQL an exclusion constraint backs the check.
+    """
+    Aid.objects.select_for_update().only("pk").get(pk=terms.aid_id)
+    terms.full_clean()
+    terms.save()
+    return terms
+
+
+@transaction.atomic
+def supersede_terms(*, aid: Aid, valid_from: date, **fields) -> AidTerms:
+    """New terms from ``valid_from`` (DESIGN.md flow 4): the terms in force the day before end that day, the new
+    ones start; both rows keep their history. ``ValidationError`` (French) if terms already start that day or
+    later terms exist (edit those instead)."""
+    Aid.objects.select_for_update().only("pk").get(pk=aid.pk)
+    if AidTerms.objects.filter(aid=aid, valid_from__gte=valid_from).exists():
+        raise ValidationError(
+            {"valid_from": "Des conditions commencent déjà à cette date ou après : modifiez-les plutôt."}
+        )
+    previous = AidTerms.objects.in_force(on=valid_from - timedelta(days=1)).filter(aid=aid).first()
+    if previous is not None and (previous.valid_until is None or previous.valid_until >= valid_from):
+        previous.valid_until = valid_from - timedelta(days=1)
+        previous.full_clean()
+        previous.save()
+    return save_terms(terms=AidTerms(aid=aid, valid_from=valid_from, **fields))

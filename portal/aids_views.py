@@ -1,0 +1,76 @@
+"""Pages of the installation aids: the aids of a territory with the eligibility simulator, and the catalogue.
+
+Access: the territory goes through ``selectors.get_visible_territory`` (404 when not visible), the simulator's
+commune must be one of the territory's. Each page runs a constant number of queries whatever the territory's
+size: the summary counts communes by zone in aggregate queries (``aids.services.eligibility``).
+"""
+
+from __future__ import annotations
+
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+
+from aids.services.eligibility import AidsSummary, active_aids, aids_for_territory, check_eligibility, communes_of
+from portal import selectors
+from portal.aids_forms import AidSimulatorForm
+from territories.enums import Level
+from territories.models import Territory
+
+# Levels whose communes are listed in the simulator (a département has at most ~900); above, the code is typed.
+LISTED_LEVELS = (Level.COMMUNE, Level.EPCI, Level.DEPARTMENT, Level.IRIS)
+
+
+def territory_panel(territory: Territory) -> AidsSummary:
+    """The summary shown on the territory page (aids in force today)."""
+    return aids_for_territory(territory, timezone.localdate())
+
+
+def territory_aids(request, level: str, code: str):
+    """Aids mobilisables on the territory, by beneficiary, and the eligibility simulator (GET form)."""
+    territory = selectors.get_visible_territory(user=request.user, level=level, code=code)
+    communes = communes_of(territory)
+    today = timezone.localdate()
+    choices = None
+    if territory.level in LISTED_LEVELS:
+        choices = list(communes.order_by("name", "code").values_list("code", "name"))
+    initial = {"date": today}
+    if territory.level == Level.COMMUNE:
+        initial["commune"] = territory.code
+    bound = "profession" in request.GET
+    form = AidSimulatorForm(request.GET if bound else None, initial=initial, communes=communes, commune_choices=choices)
+    result = None
+    on = today
+    if bound and form.is_valid():
+        data = form.cleaned_data
+        on = data["date"]
+        result = check_eligibility(
+            commune=data["commune"],
+            beneficiary=data["profession"],
+            career_stage=data["etape"] or None,
+            on=on,
+            recent_installation_aid=data["aide_recente"],
+        )
+    return render(
+        request,
+        "aids/territory_aids.html",
+        {
+            "territory": territory,
+            "form": form,
+            "result": result,
+            "summary": aids_for_territory(territory, on),
+            "crumbs": [
+                ("Accueil", reverse("portal:home")),
+                (territory.name, reverse("portal:territory", args=[territory.level, territory.code])),
+            ],
+        },
+    )
+
+
+def aids_catalogue(request):
+    """Every active aid with all its terms (en vigueur, à venir, expirées) and its source."""
+    today = timezone.localdate()
+    aids = active_aids()
+    for aid in aids:
+        aid.terms_with_status = [(terms, terms.status(today)) for terms in aid.all_terms]
+    return render(request, "aids/catalogue.html", {"aids": aids, "today": today})

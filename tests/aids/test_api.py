@@ -1,0 +1,100 @@
+"""API: the catalogue with the terms in force on a date, eligibility, 400 / 404 with French messages, schema."""
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import AdminFactory
+
+pytestmark = pytest.mark.django_db
+
+LIST = "/api/aides/"
+ELIGIBILITY = "/api/aides/eligibilite/"
+
+
+def test_urls_are_the_documented_ones():
+    assert reverse("aid-list") == LIST and reverse("aid-eligibility") == ELIGIBILITY
+
+
+def test_catalogue_with_terms_in_force_on_the_date(catalogue, client):
+    client.force_login(catalogue.elu_zip)
+    data = client.get(LIST, {"date": "2025-06-15"}).json()
+    assert data["date"] == "2025-06-15"
+    aids = {a["slug"]: a for a in data["aids"]}
+    assert len(aids) == 17
+    assert aids["am-primo-installation-zip"]["terms"]["amount"] == "50000.00"
+    assert aids["am-primo-installation-zac"]["terms"] is None  # starts in 2026
+    data = client.get(LIST, {"date": "2026-01-01"}).json()
+    aids = {a["slug"]: a for a in data["aids"]}
+    zip_terms = aids["am-primo-installation-zip"]["terms"]
+    assert zip_terms["amount"] == "10000.00" and zip_terms["amount_kind"] == "one_off"
+    assert zip_terms["amount_label"] == "10\xa0000\xa0€ (forfait unique)"
+    assert aids["isere-medecins"]["funder_territory"] == {"level": "department", "code": "38", "name": "Isère"}
+    assert aids["cesp"]["funder_territory"] is None
+    assert client.get(LIST).status_code == 200  # today by default
+
+
+def test_eligibility(catalogue, client):
+    w = catalogue
+    client.force_login(w.elu_epci)
+    response = client.get(
+        ELIGIBILITY,
+        {"commune": w.zip.code, "profession": "gp", "date": "2026-03-02", "career_stage": "first_installation"},
+    )
+    assert response.status_code == 200
+    data = response.json()
+    assert data["commune"]["code"] == w.zip.code and data["zoning"]["zone"] == "zip"
+    eligible = {e["aid"]["slug"]: e for e in data["eligible"]}
+    assert eligible["am-primo-installation-zip"]["terms"]["amount"] == "10000.00"
+    assert "Commune en ZIP : condition « en ZIP uniquement » remplie." in eligible["am-primo-installation-zip"]["why"]
+    misses = {e["aid"]["slug"]: e for e in data["near_misses"]}
+    assert misses["am-primo-installation-zac"]["why_not"] == [
+        "Commune en ZIP à cette date : aide accordée en ZAC uniquement."
+    ]
+    assert misses["am-primo-installation-zac"]["eligible"] is False
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"profession": "gp"}, "Paramètre « commune » obligatoire"),
+        ({"commune": "3822", "profession": "gp"}, "Code INSEE de commune invalide"),
+        ({"commune": "C", "profession": "astronaute"}, "Profession ou bénéficiaire inconnu : « astronaute »."),
+        ({"commune": "C"}, "Paramètre « profession » obligatoire"),
+        ({"commune": "C", "profession": "gp", "date": "2026-02-30"}, "Date invalide : « 2026-02-30 »"),
+        ({"commune": "C", "profession": "gp", "date": "demain"}, "Date invalide"),
+        ({"commune": "C", "profession": "gp", "date": "1890-01-01"}, "La date doit être comprise entre 2000 et 2100."),
+        ({"commune": "C", "profession": "gp", "career_stage": "bof"}, "Étape de carrière inconnue : « bof »."),
+        ({"commune": "C", "profession": "gp", "date": "2026-01-01" * 10}, "Date trop longue"),
+    ],
+)
+def test_bad_parameters_are_400_with_a_french_message(catalogue, client, params, message):
+    client.force_login(catalogue.elu_zip)
+    params = {k: (catalogue.zip.code if v == "C" else v) for k, v in params.items()}
+    response = client.get(ELIGIBILITY, params)
+    assert response.status_code == 400
+    assert message in str(response.json())
+
+
+def test_catalogue_date_errors(catalogue, client):
+    client.force_login(catalogue.elu_zip)
+    response = client.get(LIST, {"date": "2026-13-01"})
+    assert response.status_code == 400 and "Date invalide" in str(response.json())
+
+
+def test_commune_must_be_visible(catalogue, client):
+    w = catalogue
+    client.force_login(w.elu_savoie)
+    response = client.get(ELIGIBILITY, {"commune": w.zip.code, "profession": "gp"})
+    assert response.status_code == 404 and response.json() == {"detail": "Commune introuvable."}
+    assert client.get(ELIGIBILITY, {"commune": "99999", "profession": "gp"}).status_code == 404
+    assert client.get(ELIGIBILITY, {"commune": w.savoie_zip.code, "profession": "gp"}).status_code == 200
+    client.logout()
+    assert client.get(LIST).status_code == 403
+
+
+def test_endpoints_are_in_the_schema(db, client):
+    client.force_login(AdminFactory())
+    schema = client.get(reverse("api-schema"), {"format": "json"}).json()
+    assert "/api/aides/" in schema["paths"] and "/api/aides/eligibilite/" in schema["paths"]
+    params = {p["name"] for p in schema["paths"]["/api/aides/eligibilite/"]["get"]["parameters"]}
+    assert {"commune", "profession", "date", "career_stage"} <= params
