@@ -6,4 +6,5 @@ urlpatterns = [
     path("", include("territories.api.urls")),
     path("", include("structures.api.urls")),
     path("", include("aids.api.urls")),
+    path("", include("prevention.api.urls")),
 ]

@@ -101,7 +101,7 @@ ZONE_LABELS = {Zone.ZIP: "ZIP", Zone.ZAC: "ZAC", Zone.NONE: "hors zone"}
 # must not import portal) and must depend only on the territory and the reference data (the page is
 # cached per data version). Registered: care structures by kind and CPTS perimeters (structures/); planned:
 # access-to-rights points and prevention actions (prevention/).
-LAYER_PROVIDERS: list[str] = ["structures.selectors.map_layers"]
+LAYER_PROVIDERS: list[str] = ["structures.selectors.map_layers", "prevention.selectors.map_layers"]
 
 
 class ChoroplethError(Exception):

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from portal import aids_views, map_views, signals_views, structures_views, views
+from portal import aids_views, map_views, prevention_views, signals_views, structures_views, views
 
 app_name = "portal"
 
@@ -34,6 +34,12 @@ portal_patterns = [
     # Installation aids (portal/aids_views.py).
     path("territoires/<str:level>/<str:code>/aides/", aids_views.territory_aids, name="territory_aids"),
     path("aides/", aids_views.aids_catalogue, name="aids_catalogue"),
+    # Prevention, access to rights and inspiring initiatives (portal/prevention_views.py).
+    path(
+        "territoires/<str:level>/<str:code>/prevention/",
+        prevention_views.territory_prevention,
+        name="territory_prevention",
+    ),
 ]
 
 urlpatterns = [

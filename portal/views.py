@@ -4,7 +4,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import cache_control
 
-from portal import aids_views, choropleth, exports, maps, selectors
+from portal import aids_views, choropleth, exports, maps, prevention_views, selectors
 from portal import dashboard as dashboards
 from portal.contact import perms as contact_perms
 from structures.selectors import structures_summary
@@ -55,6 +55,7 @@ def territory_detail(request, level: str, code: str):
             "map_choices": choropleth.map_choices(territory),  # the indicator map's form (one query)
             "structures_summary": structures_summary(territory),  # care structures by kind, CPTS (2 queries)
             "aids_summary": aids_views.territory_panel(territory),  # aids in force today (2 queries)
+            "prevention_summary": prevention_views.territory_panel(territory),  # access points, actions (2 queries)
             "can_contact_cpam": contact_perms.can_create(request.user, territory),
         },
     )

@@ -3,8 +3,9 @@
 The fiche follows DOMAIN.md §9 and the CPAM booklet (seed 004, « fiche territoire »): identity, signaux
 d'alerte first, population and needs, supply by profession compared with the département, the région and
 France with 5-year trends, infra-territorial differences, access, a static map, coordinated structures,
-aids, prevention, CPAM contacts, sources and caveats. Sections whose data has no app yet (structures, aids,
-prevention actions) say so in the PDF; add a section function to :data:`SECTIONS` when they land.
+aids, prevention, CPAM contacts, sources and caveats. The structures, aids and prevention sections take their
+content from those apps' selectors (``fiche_structures``, ``aids_summary``, ``fiche_prevention``); a new
+section is a function added to :data:`SECTIONS` with its template under ``templates/fiches/sections/``.
 
 Figures of a territory are those of its dashboard page: :func:`portal.dashboard.build_dashboard` (key
 figures, comparisons, trends and their SVG charts, ranking of subdivisions, peers, signals) for the user
@@ -21,10 +22,11 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.apps import apps
 from django.db.models import Count, Max, Min, Sum
 from django.utils import timezone
 
+from aids.models import Aid
+from aids.services.eligibility import aids_summary
 from portal import charts
 from portal.accounts.enums import Role
 from portal.dashboard import (
@@ -41,6 +43,8 @@ from portal.dashboard import (
     ranked,
     ranking_row,
 )
+from prevention.selectors import fiche_prevention
+from structures.selectors import fiche_structures
 from territories.enums import Aggregation, GeometryUse, Level, Profession, SecretBasis, Theme, Zone
 from territories.models import DataSource, Indicator, IndicatorValue, Territory, TerritoryGeometry, Zoning
 
@@ -482,15 +486,7 @@ def section_map(subject: Subject, dashboard: Dashboard) -> Section:
     )
 
 
-def _app_has_models(label: str) -> bool:
-    try:
-        return bool(list(apps.get_app_config(label).get_models()))
-    except LookupError:
-        return False
-
-
 def section_structures(subject: Subject, dashboard: Dashboard) -> Section:
-    from structures.selectors import fiche_structures
 
     return Section(
         "structures",
@@ -503,8 +499,6 @@ def section_structures(subject: Subject, dashboard: Dashboard) -> Section:
 def section_aids(subject: Subject, dashboard: Dashboard) -> Section:
     """Aids mobilisables by beneficiary, terms in force on the fiche's date, communes and population that qualify
     (zone counts in aggregate queries: ``aids.services.eligibility.aids_summary``), and their sources."""
-    from aids.models import Aid
-    from aids.services.eligibility import aids_summary
 
     summary = aids_summary(communes=subject.commune_queryset(), on=timezone.localdate())
     sources = sorted({line.terms.source or line.aid.source for group in summary.groups for line in group.aids})
@@ -518,11 +512,19 @@ def section_aids(subject: Subject, dashboard: Dashboard) -> Section:
 
 
 def section_prevention(subject: Subject, dashboard: Dashboard) -> Section:
+    """Prevention indicators of the dashboard, access-to-rights points, current actions and inspiring initiatives
+    (those of the département first): ``prevention.selectors.fiche_prevention``, 5 queries at most."""
+
+    departments = {c.department_id for c in subject.communes}
+    department = subject.communes[0].department if subject.is_adhoc and len(departments) == 1 else None
+    prevention = fiche_prevention(
+        territory=subject.territory, communes=subject.commune_queryset(), department=department, on=timezone.localdate()
+    )
     return Section(
         "prevention",
         "Prévention et accès aux droits",
         "fiches/sections/prevention.html",
-        {"rows": _theme_rows(dashboard, Theme.PREVENTION), "loaded": _app_has_models("prevention")},
+        {"rows": _theme_rows(dashboard, Theme.PREVENTION), "prevention": prevention, "subject": subject},
     )
 
 

@@ -441,8 +441,14 @@ def generate_demo_data(*, seed: int = 42, years: tuple[int, ...] = DEFAULT_YEARS
 
     Zoning.objects.filter(is_demo=True)._raw_delete(Zoning.objects.db)
     zoning = simulation.zoning
+    # Real zonings (import_zoning) win: a commune with a real GP zoning gets no demo one, which would overlap it.
+    real = set(Zoning.objects.filter(is_demo=False, profession="gp").values_list("commune_id", flat=True))
+    zoning_ids = ids[zoning["position"].to_numpy()]
+    if real:
+        keep = ~np.isin(zoning_ids, list(real))
+        zoning, zoning_ids = zoning[keep], zoning_ids[keep]
     _insert_zonings(
-        commune_ids=ids[zoning["position"].to_numpy()],
+        commune_ids=zoning_ids,
         zones=zoning["zone"].tolist(),
         valid_from=zoning["valid_from"].tolist(),
         valid_until=zoning["valid_until"].tolist(),

@@ -107,7 +107,8 @@ def test_fiche_of_an_epci_matches_the_dashboard_and_is_cached_by_data_vintage(
     assert "Camille Référente" in text and w.referent_d1.email in text  # the département's CPAM contact
     assert w.referent_d2.email not in text  # another département's
     assert w.a.name in text and w.a2.name in text  # the communes of the EPCI
-    assert "À venir : aucune donnée chargée" in text  # structures, aids, prevention actions
+    # Nothing recorded for prevention in this world: the section says so (no section says « À venir » any more).
+    assert "Aucun point d'accès aux droits" in text and "Aucune initiative inspirante n'est chargée" in text
 
     # Every key figure of the dashboard, with its year and comparisons, appears as one table row. Spaces are
     # dropped on both sides: text extraction splits some numbers (« 7 ,1 ») and wraps cells.

@@ -12,6 +12,8 @@ STEPS = [
     ("territoires comparables", "compute_peers", {"if_empty": True}),
     ("données de démonstration et signaux", "generate_demo_data", {"if_empty": True}),
     ("structures de démonstration (CPTS, MSP, centres de santé…)", "generate_demo_structures", {"if_empty": True}),
+    ("initiatives inspirantes", "load_initiatives", {}),  # real data (seeds 000-003), after the territories
+    ("prévention et accès aux droits de démonstration", "generate_demo_prevention", {"if_empty": True}),
     ("comptes de démonstration", "create_demo_accounts", {}),
     ("demandes à la CPAM de démonstration", "create_demo_requests", {}),
 ]
