@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
-from aids.services.eligibility import AidsSummary, active_aids, aids_for_territory, check_eligibility, communes_of
+from aids.services.eligibility import AidsSummary, active_aids, aids_for_territory, check_eligibility
 from portal import selectors
 from portal.aids_forms import AidSimulatorForm
 from territories.enums import Level
@@ -29,7 +29,7 @@ def territory_panel(territory: Territory) -> AidsSummary:
 def territory_aids(request, level: str, code: str):
     """Aids mobilisables on the territory, by beneficiary, and the eligibility simulator (GET form)."""
     territory = selectors.get_visible_territory(user=request.user, level=level, code=code)
-    communes = communes_of(territory)
+    communes = Territory.objects.communes_of(territory)
     today = timezone.localdate()
     choices = None
     if territory.level in LISTED_LEVELS:

@@ -35,23 +35,6 @@ from .enums import (
 )
 
 
-def communes_of(territory: Territory) -> models.QuerySet:
-    """The communes of ``territory`` through the denormalised parents (an IRIS: its commune; France: all)."""
-    communes = Territory.objects.filter(level=Level.COMMUNE)
-    level = territory.level
-    if level == Level.COMMUNE:
-        return communes.filter(pk=territory.pk)
-    if level == Level.IRIS:
-        return communes.filter(pk=territory.commune_id)
-    if level == Level.EPCI:
-        return communes.filter(epci_id=territory.pk)
-    if level == Level.DEPARTMENT:
-        return communes.filter(department_id=territory.pk)
-    if level == Level.REGION:
-        return communes.filter(region_id=territory.pk)
-    return communes
-
-
 def _list_errors(values, allowed: list[str], label: str) -> str | None:
     if not isinstance(values, list):
         return f"Les {label} sont une liste."
@@ -82,7 +65,7 @@ class AccessPointQuerySet(models.QuerySet):
         """Points located in one of the territory's communes (France: all)."""
         if territory.level == Level.COUNTRY:
             return self.all()
-        return self.filter(commune__in=communes_of(territory).values("pk"))
+        return self.filter(commune__in=Territory.objects.communes_of(territory).values("pk"))
 
     def by_kind_order(self):
         """Enum order of the kinds (CPAM, France Services, PASS…), then name: deterministic everywhere."""
@@ -171,7 +154,7 @@ class PreventionActionQuerySet(models.QuerySet):
         if territory.level == Level.COUNTRY:
             return self.all()
         level = territory.level
-        condition = Q(commune__in=communes_of(territory).values("pk")) | Q(territory_id=territory.pk)
+        condition = Q(commune__in=Territory.objects.communes_of(territory).values("pk")) | Q(territory_id=territory.pk)
         above = [pk for pk in (territory.region_id, territory.department_id, territory.epci_id) if pk]
         if above:
             condition |= Q(territory_id__in=above)

@@ -35,23 +35,6 @@ PROFESSION_PLURALS = {
 PROFESSION_ORDER = {p: i for i, p in enumerate(Profession.values)}
 
 
-def communes_of(territory: Territory) -> models.QuerySet:
-    """The communes of ``territory`` (an IRIS: its commune; France: all of them)."""
-    communes = Territory.objects.communes()
-    level = territory.level
-    if level == Level.COMMUNE:
-        return communes.filter(pk=territory.pk)
-    if level == Level.IRIS:
-        return communes.filter(pk=territory.commune_id)
-    if level == Level.EPCI:
-        return communes.filter(epci=territory)
-    if level == Level.DEPARTMENT:
-        return communes.filter(department=territory)
-    if level == Level.REGION:
-        return communes.filter(region=territory)
-    return communes
-
-
 class StructureQuerySet(models.QuerySet):
     def open(self):
         """Structures in operation: opened (MSP, centre de santé…), or CPTS whose ACI is signed."""
@@ -76,13 +59,13 @@ class StructureQuerySet(models.QuerySet):
         """Structures of ``territory``: located in its communes, or CPTS covering one of its communes."""
         if territory.level == Level.COUNTRY:
             return self.all()
-        return self.for_communes(communes_of(territory))
+        return self.for_communes(Territory.objects.communes_of(territory))
 
     def located_in(self, territory: Territory):
         """Structures whose address is in ``territory`` (a CPTS covering it from outside is left out)."""
         if territory.level == Level.COUNTRY:
             return self.all()
-        return self.filter(commune__in=communes_of(territory).values("pk"))
+        return self.filter(commune__in=Territory.objects.communes_of(territory).values("pk"))
 
     def by_kind_order(self):
         """Enum order of the kinds (CPTS, MSP, centres de santé…), then name: deterministic everywhere."""

@@ -254,17 +254,6 @@ def eligible_aids(
 # --- summary for a territory -------------------------------------------------------------------------------
 
 
-def communes_of(territory: Territory) -> QuerySet[Territory]:
-    """The communes of a territory (an IRIS: its commune; France: every commune)."""
-    communes = Territory.objects.communes()
-    if territory.level == Level.COMMUNE:
-        return communes.filter(pk=territory.pk)
-    if territory.level == Level.IRIS:
-        return communes.filter(pk=territory.commune_id)
-    field_name = {Level.EPCI: "epci", Level.DEPARTMENT: "department", Level.REGION: "region"}.get(territory.level)
-    return communes.filter(**{field_name: territory}) if field_name else communes
-
-
 def _perimeter_q(perimeter: Territory | None, prefix: str = "") -> Q:
     """Communes (``prefix`` = "commune__" from a zoning row) lying in an aid's perimeter."""
     if perimeter is None or perimeter.level == Level.COUNTRY:
@@ -433,4 +422,4 @@ def aids_summary(*, communes: QuerySet[Territory], on: date) -> AidsSummary:
 
 def aids_for_territory(territory: Territory, on: date) -> AidsSummary:
     """:func:`aids_summary` for the communes of ``territory`` (2 queries whatever its size)."""
-    return aids_summary(communes=communes_of(territory), on=on)
+    return aids_summary(communes=Territory.objects.communes_of(territory), on=on)

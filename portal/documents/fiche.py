@@ -98,19 +98,9 @@ class Subject:
         return sum(c.population for c in self.communes)
 
     def commune_queryset(self):
-        communes = Territory.objects.communes()
-        t = self.territory
-        if t is None:
-            return communes.filter(pk__in=[c.pk for c in self.communes])
-        if t.level == Level.COMMUNE:
-            return communes.filter(pk=t.pk)
-        if t.level == Level.EPCI:
-            return communes.filter(epci=t)
-        if t.level == Level.DEPARTMENT:
-            return communes.filter(department=t)
-        if t.level == Level.REGION:
-            return communes.filter(region=t)
-        return communes
+        if self.territory is None:
+            return Territory.objects.communes().filter(pk__in=[c.pk for c in self.communes])
+        return Territory.objects.communes_of(self.territory)
 
 
 def svg_data_uri(svg: str) -> str:

@@ -18,6 +18,18 @@ class TerritoryQuerySet(models.QuerySet):
     def communes(self):
         return self.filter(level=Level.COMMUNE)
 
+    def communes_of(self, territory):
+        """The communes of ``territory``: itself for a commune, its commune for an IRIS, every commune for France."""
+        communes = self.communes()
+        if territory.level == Level.COMMUNE:
+            return communes.filter(pk=territory.pk)
+        if territory.level == Level.IRIS:
+            return communes.filter(pk=territory.commune_id)
+        parent = {Level.EPCI: "epci_id", Level.DEPARTMENT: "department_id", Level.REGION: "region_id"}
+        if territory.level in parent:
+            return communes.filter(**{parent[territory.level]: territory.pk})
+        return communes
+
     def visible_to(self, user):
         """Territories whose pages and private figures ``user`` may see.
 

@@ -13,13 +13,12 @@ from aids.services.eligibility import (
     aids_for_territory,
     aids_summary,
     check_eligibility,
-    communes_of,
     eligible_aids,
     evaluate,
     pick_terms,
 )
 from territories.enums import Profession, Zone
-from territories.models import Zoning
+from territories.models import Territory, Zoning
 from tests.factories import build_hierarchy
 
 from .conftest import BEFORE_2026, IN_2026, zone
@@ -191,15 +190,17 @@ def test_query_counts_do_not_depend_on_the_territory_size(catalogue, django_asse
 
 def test_communes_of_every_level(world):
     w = world
-    assert set(communes_of(w.epci)) == {w.zip, w.zac, w.hz, w.unknown}
-    assert set(communes_of(w.isere)) == {w.zip, w.zac, w.hz, w.unknown}
-    assert set(communes_of(w.region)) == {w.zip, w.zac, w.hz, w.unknown, w.savoie_zip}
-    assert list(communes_of(w.zip)) == [w.zip]
+    assert set(Territory.objects.communes_of(w.epci)) == {w.zip, w.zac, w.hz, w.unknown}
+    assert set(Territory.objects.communes_of(w.isere)) == {w.zip, w.zac, w.hz, w.unknown}
+    assert set(Territory.objects.communes_of(w.region)) == {w.zip, w.zac, w.hz, w.unknown, w.savoie_zip}
+    assert list(Territory.objects.communes_of(w.zip)) == [w.zip]
 
 
 def test_summary_of_an_adhoc_set_of_communes(catalogue):
     w = catalogue
-    summary = aids_summary(communes=communes_of(w.region).filter(pk__in=[w.zip.pk, w.savoie_zip.pk]), on=IN_2026)
+    summary = aids_summary(
+        communes=Territory.objects.communes_of(w.region).filter(pk__in=[w.zip.pk, w.savoie_zip.pk]), on=IN_2026
+    )
     student = {
         line.aid.slug: line.communes
         for line in next(g for g in summary.groups if g.beneficiary == "medical_student").aids

@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 
 from structures.enums import Stage, StructureKind
-from structures.models import CoveredCommune, Structure, TeamCount, communes_of
+from structures.models import CoveredCommune, Structure, TeamCount
 from territories.enums import Level, Profession
 from territories.models import Territory
 from tests.factories import CommuneFactory, IrisFactory, build_hierarchy
@@ -99,13 +99,13 @@ def test_communes_of_every_level():
     tree = build_hierarchy(communes=2, iris_per_commune=1)
     outside = CommuneFactory()
     france = Territory.objects.create(level=Level.COUNTRY, code="FR", name="France")
-    assert set(communes_of(tree.communes[0])) == {tree.communes[0]}
-    assert set(communes_of(tree.iris[1])) == {tree.communes[1]}
-    assert set(communes_of(tree.epci)) == set(tree.communes)
-    assert set(communes_of(tree.department)) == set(tree.communes)
-    assert set(communes_of(tree.region)) == set(tree.communes)
-    assert outside in set(communes_of(france))
-    assert IrisFactory(commune=tree.communes[0]) not in communes_of(tree.epci)
+    assert set(Territory.objects.communes_of(tree.communes[0])) == {tree.communes[0]}
+    assert set(Territory.objects.communes_of(tree.iris[1])) == {tree.communes[1]}
+    assert set(Territory.objects.communes_of(tree.epci)) == set(tree.communes)
+    assert set(Territory.objects.communes_of(tree.department)) == set(tree.communes)
+    assert set(Territory.objects.communes_of(tree.region)) == set(tree.communes)
+    assert outside in set(Territory.objects.communes_of(france))
+    assert IrisFactory(commune=tree.communes[0]) not in Territory.objects.communes_of(tree.epci)
 
 
 def test_team_summary_and_clean():
