@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from portal import aids_views, map_views, prevention_views, signals_views, structures_views, views
+from portal import aids_views, api, map_views, prevention_views, signals_views, structures_views, views
 
 app_name = "portal"
 
@@ -51,4 +51,5 @@ urlpatterns = [
     path("api/", include("portal.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    re_path(r"^api/.*/$", api.not_found),  # unknown API address: a JSON 404, not the HTML page (APPEND_SLASH kept)
 ]

@@ -36,6 +36,11 @@ class DateParamField(serializers.Field):
         return value.isoformat()
 
 
+@extend_schema_field({"type": "string", "anyOf": [{"format": "uri"}, {"maxLength": 0}]})
+class OptionalURLField(serializers.CharField):
+    """A URL, or an empty string when the source has no link (the catalogue cites texts without one)."""
+
+
 class CatalogueQuerySerializer(serializers.Serializer):
     date = DateParamField(required=False)
 
@@ -86,6 +91,7 @@ class AidTermsSerializer(serializers.ModelSerializer):
 
 
 class AidSerializer(serializers.ModelSerializer):
+    source_url = OptionalURLField(read_only=True, help_text="Lien vers la source (vide : pas de lien).")
     funder_territory = TerritoryRefSerializer(allow_null=True, read_only=True)
     terms = serializers.SerializerMethodField(help_text="Conditions en vigueur à la date demandée (null : aucune).")
 
@@ -123,6 +129,8 @@ class CatalogueSerializer(serializers.Serializer):
 
 
 class AidRefSerializer(serializers.ModelSerializer):
+    source_url = OptionalURLField(read_only=True, help_text="Lien vers la source (vide : pas de lien).")
+
     class Meta:
         model = Aid
         fields = ["slug", "name", "funder", "zoning_condition", "source", "source_url"]

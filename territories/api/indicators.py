@@ -8,6 +8,8 @@ as ``{"value": null, "masked": true}``; numerators and denominators are never re
 
 from __future__ import annotations
 
+import re
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
@@ -16,11 +18,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ..enums import Level
+from ..enums import Level, Profession
 from ..models import Indicator, IndicatorValue, Territory
 
 
 class IndicatorSerializer(serializers.ModelSerializer):
+    profession = serializers.ChoiceField(
+        choices=Profession.choices, allow_blank=True, read_only=True, help_text="Vide : toutes professions."
+    )
+
     class Meta:
         model = Indicator
         fields = [
@@ -107,12 +113,17 @@ class TerritoryValuesSerializer(serializers.Serializer):
     values = ValueSerializer(many=True)
 
 
+TERRITORY_CODE = re.compile(r"[0-9A-Za-z]{1,12}")
+
+
 def get_visible_territory_by_code(*, user, code: str, level: str | None = None) -> Territory:
     """The territory with this INSEE code or SIREN among those ``user`` may see.
 
     404 when none; 400 when the code matches several levels (e.g. « 11 »: a région and a département)
     and no ``level`` was given.
     """
+    if not TERRITORY_CODE.fullmatch(code):  # e.g. a NUL character, which PostgreSQL refuses (a 500)
+        raise NotFound("Territoire introuvable.")
     qs = Territory.objects.visible_to(user).filter(code=code.upper())
     if level:
         qs = qs.filter(level=level)

@@ -98,3 +98,22 @@ def test_endpoints_are_in_the_schema(db, client):
     assert "/api/aides/" in schema["paths"] and "/api/aides/eligibilite/" in schema["paths"]
     params = {p["name"] for p in schema["paths"]["/api/aides/eligibilite/"]["get"]["parameters"]}
     assert {"commune", "profession", "date", "career_stage"} <= params
+
+
+def test_an_aid_without_source_link_conforms_to_the_schema(catalogue, client):
+    """Fuzzing regression: ``source_url`` is empty for texts without a link, while the schema said ``format: uri``."""
+    client.force_login(catalogue.elu_zip)
+    aids = client.get(LIST, {"date": "2025-06-15"}).json()["aids"]
+    assert any(a["source_url"] == "" for a in aids)
+    schema = client.get(reverse("api-schema"), {"format": "json"}).json()["components"]["schemas"]
+    for component in ("Aid", "AidRef"):
+        assert {"maxLength": 0} in schema[component]["properties"]["source_url"]["anyOf"]
+
+
+def test_an_empty_optional_parameter_counts_as_absent(catalogue, client):
+    client.force_login(catalogue.elu_zip)
+    response = client.get(LIST, {"date": ""})
+    assert response.status_code == 200 and response.json()["date"]  # today
+    schema = client.get(reverse("api-schema"), {"format": "json"}).json()
+    (date,) = [p for p in schema["paths"][LIST]["get"]["parameters"] if p["name"] == "date"]
+    assert date["allowEmptyValue"] is True

@@ -88,7 +88,8 @@ def test_bad_parameters_are_a_400_with_a_french_message(client, tree, params, fi
 
 def test_ambiguous_code_needs_a_level(client):
     region = RegionFactory(code="11", name="Île-de-France")
-    department = DepartmentFactory(code="11", name="Aude")
+    # Its own région given explicitly: a sequenced one would be « 11 » too after 90·k régions in the session.
+    department = DepartmentFactory(code="11", name="Aude", region=RegionFactory(code="76", name="Occitanie"))
     fill([region, department])
     client.force_login(AdminFactory())
     response = client.get(values_url("11"))
@@ -126,3 +127,32 @@ def test_schema_documents_the_indicator_endpoints_without_warnings(client, capsy
     assert "indicators" not in errors and "TerritoryValues" not in errors, errors
     client.force_login(AdminFactory())
     assert client.get("/api/schema/").status_code == 200
+
+
+def test_an_indicator_for_every_profession_conforms_to_the_schema(client, tree):
+    """Fuzzing regression: ``profession`` is blank for indicators of no single profession (population), while the
+    schema only allowed the professions."""
+    client.force_login(EluFactory(territory=tree.communes[0]))
+    results = client.get(reverse("indicator-list")).json()["results"]
+    assert next(r for r in results if r["code"] == "population")["profession"] == ""
+    schema = client.get("/api/schema/", {"format": "json"}).json()["components"]["schemas"]
+    assert {"$ref": "#/components/schemas/BlankEnum"} in schema["Indicator"]["properties"]["profession"]["oneOf"]
+    assert schema["BlankEnum"]["enum"] == [""]
+
+
+def test_errors_are_documented_in_the_schema(client, tree):
+    client.force_login(EluFactory(territory=tree.communes[0]))
+    paths = client.get("/api/schema/", {"format": "json"}).json()["paths"]
+    assert set(paths["/api/territories/{code}/values/"]["get"]["responses"]) == {"200", "400", "403", "404"}
+    assert set(paths["/api/indicators/"]["get"]["responses"]) == {"200", "400", "403"}  # bad limit / offset
+    bad = client.get(values_url(tree.communes[0].code), {"year": "deux-mille"})
+    assert bad.status_code == 400 and bad.json() == {"year": ["L'année doit être un nombre entier (ex. : 2024)."]}
+
+
+def test_a_malformed_code_is_a_404_not_a_500(client, tree):
+    """Fuzzing regression: a NUL character in the code reached PostgreSQL, which refuses it (DataError, a 500)."""
+    client.force_login(EluFactory(territory=tree.communes[0]))
+    for code in ("%00", "38%0001", "a%20b", "1" * 13):
+        response = client.get(f"/api/territories/{code}/values/")
+        assert response.status_code == 404 and response.json() == {"detail": "Territoire introuvable."}, code
+    assert client.get("/api/signals/", {"territory": "38\x00"}).status_code == 400  # CharField refuses NUL
