@@ -4,7 +4,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import cache_control
 
-from portal import aids_views, choropleth, exports, maps, prevention_views, selectors
+from portal import aids_views, choropleth, exports, maps, panels, prevention_views, selectors
 from portal import dashboard as dashboards
 from portal.contact import perms as contact_perms
 from structures.selectors import structures_summary
@@ -53,10 +53,22 @@ def territory_detail(request, level: str, code: str):
             "is_own": territory.pk in (request.user.territory_id, request.user.department_id),
             "dashboard": _dashboard(request, territory),
             "map_choices": choropleth.map_choices(territory),  # the indicator map's form (one query)
-            "structures_summary": structures_summary(territory),  # care structures by kind, CPTS (2 queries)
-            "aids_summary": aids_views.territory_panel(territory),  # aids in force today (2 queries)
-            "prevention_summary": prevention_views.territory_panel(territory),  # access points, actions (2 queries)
+            **_panels(territory),
             "can_contact_cpam": contact_perms.can_create(request.user, territory),
+        },
+    )
+
+
+def _panels(territory) -> dict:
+    """Structures, aids and prevention panels, cached per territory and data version (``portal.panels``):
+    one query when cached, else 2 per panel (care structures by kind and CPTS; aids in force today and zone
+    counts; access points by kind and current actions)."""
+    return panels.territory_panels(
+        territory,
+        {
+            "structures_summary": structures_summary,
+            "aids_summary": aids_views.territory_panel,
+            "prevention_summary": prevention_views.territory_panel,
         },
     )
 

@@ -11,6 +11,15 @@ def _private_media(settings, tmp_path):
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_panels():
+    """Territory-page panels cached by another test (same pk, same data version) are never served: a new
+    generation per test. Not ``cache.clear()``: on Redis that would also drop the broker's bindings."""
+    from portal.panels import bump_generation
+
+    bump_generation()
+
+
 def pytest_runtest_setup(item):
     """Tests marked ``services`` need PostgreSQL, tests marked ``worker`` need Redis too.
 

@@ -78,8 +78,9 @@ def test_territory_without_contour_shows_a_notice_and_no_map(client):
 
 # The territory page grows (dashboard, signals...): each feature may add a constant number of queries,
 # never one per commune. Budget = a ceiling to notice a sudden jump; the exact count must not depend on size.
-PAGE_QUERY_BUDGET = 18  # + 2 for the installation aids panel (aids in force, zone counts)
+PAGE_QUERY_BUDGET = 19  # + 2 for the installation aids panel (aids in force, zone counts)
 # + 2 for the prevention panel (access points by kind, current actions by theme)
+# + 1 for the panels' cache version (data version); a warm page replaces the 6 panel queries by it
 
 
 def count_page_queries(client, territory) -> int:
@@ -184,3 +185,35 @@ def test_search_shows_total_beyond_the_limit(client):
     assert len(response.context["results"]) == SEARCH_LIMIT
     assert response.context["total"] == SEARCH_LIMIT + 2
     assert f"{SEARCH_LIMIT + 2} résultats" in response.content.decode()
+
+
+def test_panels_are_cached_until_the_data_or_an_admin_edit_changes_them(client, django_assert_num_queries):
+    from aids.models import AidTerms
+    from aids.services.catalogue import load_catalogue
+    from territories.models import DataSource
+
+    tree = build_hierarchy(communes=3)
+    load_catalogue()
+    client.force_login(AdminFactory())
+    cold = count_page_queries(client, tree.epci)
+    warm = count_page_queries(client, tree.epci)
+    assert warm == cold - 5  # the 6 panel queries replaced by the data version (1 query)
+    panel = page(client, tree.epci).context["aids_summary"]
+    assert panel.groups  # the catalogue is shown
+
+    # An administrator edits an amount: the next page is computed again and shows it.
+    terms = AidTerms.objects.in_force(on=panel.on).get(aid__slug="am-primo-installation-zip")
+    terms.amount = 12345
+    terms.save()
+    assert count_page_queries(client, tree.epci) == cold
+    line = next(
+        line
+        for group in page(client, tree.epci).context["aids_summary"].groups
+        for line in group.aids
+        if line.aid.slug == "am-primo-installation-zip"
+    )
+    assert line.terms.amount == 12345
+
+    # A data load (a new DataSource row) too.
+    DataSource.objects.create(name="test", version="2")
+    assert count_page_queries(client, tree.epci) == cold
