@@ -90,6 +90,12 @@ class ContactRequest(models.Model):
     created_at = models.DateTimeField("créée le", auto_now_add=True)
     updated_at = models.DateTimeField("modifiée le", auto_now=True)
     closed_at = models.DateTimeField("clôturée le", null=True, blank=True)
+    reminded_on = models.DateField(
+        "dernier rappel de retard le",
+        null=True,
+        blank=True,
+        help_text="Jour du dernier e-mail de rappel aux référents (demande ouverte après la date attendue).",
+    )
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
     objects = ContactRequestQuerySet.as_manager()

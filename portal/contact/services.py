@@ -9,7 +9,8 @@ attempt. :func:`sweep_unnotified_messages` (periodic, django-celery-beat) sends 
 Routing: a message of an élu goes to the referent who took the request, else to the referents of the
 département whose domains include the request's topic, else to every referent of the département, else to
 ``settings.CONTACT_ADMIN_EMAIL`` (or the administrators' addresses). A message of the CPAM goes to the élu
-who wrote the request.
+who wrote the request. Requests still open after their due date are recalled once a working day to the same
+people (:func:`send_overdue_reminders`, django-celery-beat).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from territories.enums import Level
 from territories.models import Territory
 
 from . import perms
-from .enums import RequestStatus
+from .enums import OPEN_STATUSES, RequestStatus
 from .models import ContactMessage, ContactRequest
 
 logger = logging.getLogger(__name__)
@@ -330,12 +331,18 @@ def recipients_for(message: ContactMessage) -> list[str]:
     if message.from_cpam:
         requester = request.requester
         return [requester.email] if requester is not None and requester.is_active and requester.email else []
-    assignee = request.assignee
-    if assignee is not None and perms.is_referent_of(assignee, request.department_id):
-        return [assignee.email]
     referents = list(
         User.objects.filter(role=Role.REFERENT, is_active=True, department_id=request.department_id).order_by("email")
     )
+    return cpam_recipients(request, referents=referents)
+
+
+def cpam_recipients(request: ContactRequest, *, referents: list[User]) -> list[str]:
+    """Who at the CPAM handles ``request``: its assignee, else the referents of its topic, else every referent
+    of the département (``referents``: the département's active referents), else the administrators."""
+    assignee = request.assignee
+    if assignee is not None and perms.is_referent_of(assignee, request.department_id):
+        return [assignee.email]
     # JSON containment is not portable (SQLite): a département has a handful of referents, filter here.
     chosen = [r for r in referents if request.topic in (r.referent_domains or [])] or referents
     if chosen:
@@ -420,15 +427,71 @@ def sweep_unnotified_messages(*, now=None) -> dict[str, int]:
     return stats
 
 
+# --- overdue reminders -----------------------------------------------------------------------------------
+
+
+def send_overdue_reminders(*, today: date | None = None) -> dict[str, int]:
+    """One e-mail per person at the CPAM listing the open requests past their due date that they handle
+    (routing of :func:`cpam_recipients`), at most once a day per request (``reminded_on``).
+
+    Three queries whatever the number of requests and e-mails (overdue requests, referents, one update). A
+    request is marked reminded only when every e-mail that lists it has gone; a mail error is raised after the others were
+    tried, so that the task retries the rest.
+    """
+    today = today or timezone.localdate()
+    overdue = list(
+        ContactRequest.objects.filter(status__in=OPEN_STATUSES, due_on__lt=today)
+        .exclude(reminded_on=today)
+        .select_related("territory", "assignee")
+        .order_by("due_on", "created_at")
+    )
+    if not overdue:
+        return {"requests": 0, "emails": 0}
+    referents: dict[int, list[User]] = {}
+    for referent in User.objects.filter(
+        role=Role.REFERENT, is_active=True, department_id__in={r.department_id for r in overdue}
+    ).order_by("email"):
+        referents.setdefault(referent.department_id, []).append(referent)
+    digests: dict[str, list[ContactRequest]] = {}
+    for request in overdue:
+        for email in cpam_recipients(request, referents=referents.get(request.department_id, [])):
+            digests.setdefault(email, []).append(request)
+    failed: set = set()
+    errors = []
+    for email, requests in sorted(digests.items()):
+        context = {"requests": requests, "today": today, "urls": {r.pk: request_url(r) for r in requests}}
+        subject = " ".join(render_to_string("contact/email/overdue_digest_subject.txt", context).split())
+        body = render_to_string("contact/email/overdue_digest_body.txt", context)
+        try:
+            EmailMessage(subject=subject, body=body, to=[email]).send(fail_silently=False)
+        except Exception as exc:  # noqa: BLE001 (the others are still sent; re-raised below)
+            logger.exception("Overdue reminder to %s failed", email)
+            failed.update(r.pk for r in requests)
+            errors.append(exc)
+    reminded = [r.pk for r in overdue if r.pk not in failed]
+    ContactRequest.objects.filter(pk__in=reminded).update(reminded_on=today)
+    if errors:
+        raise errors[0]
+    return {"requests": len(reminded), "emails": len(digests)}
+
+
 SWEEPER_TASK_NAME = "Relance des notifications des demandes à la CPAM"
+REMINDER_TASK_NAME = "Rappel des demandes à la CPAM en retard"
 
 
 def setup_periodic_tasks(*, every_minutes: int = 5) -> None:
     """Register the sweeper with django-celery-beat (idempotent; the schedule stays editable in the admin)."""
-    from django_celery_beat.models import IntervalSchedule, PeriodicTask
+    from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
     schedule, _ = IntervalSchedule.objects.get_or_create(every=every_minutes, period=IntervalSchedule.MINUTES)
     PeriodicTask.objects.get_or_create(
         name=SWEEPER_TASK_NAME,
         defaults={"task": "portal.contact.tasks.sweep_unnotified_messages", "interval": schedule},
+    )
+    daily, _ = CrontabSchedule.objects.get_or_create(
+        minute="30", hour="7", day_of_week="1-5", day_of_month="*", month_of_year="*", timezone=settings.TIME_ZONE
+    )
+    PeriodicTask.objects.get_or_create(
+        name=REMINDER_TASK_NAME,
+        defaults={"task": "portal.contact.tasks.send_overdue_reminders", "crontab": daily},
     )

@@ -28,3 +28,9 @@ def send_message_notification(message_id: str) -> str:
 def sweep_unnotified_messages() -> dict:
     """Periodic (django-celery-beat): see :func:`portal.contact.services.sweep_unnotified_messages`."""
     return services.sweep_unnotified_messages()
+
+
+@shared_task(autoretry_for=(SMTPException, OSError), max_retries=3, retry_backoff=300, retry_jitter=True)
+def send_overdue_reminders() -> dict:
+    """Daily (django-celery-beat, working days): see :func:`portal.contact.services.send_overdue_reminders`."""
+    return services.send_overdue_reminders()
