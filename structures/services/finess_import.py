@@ -50,6 +50,7 @@ from django.db import transaction
 
 from territories.enums import Level
 from territories.models import DataSource, Territory
+from territories.services.import_report import ImportErrors
 
 from ..enums import Stage, StructureKind
 from ..models import FINESS_PATTERN, Structure
@@ -60,7 +61,6 @@ SOURCE_URL = "https://www.data.gouv.fr/fr/datasets/finess-extraction-du-fichier-
 CATEGORIES = {"603": StructureKind.MSP, "124": StructureKind.CDS}
 STRUCTURE_FIELDS = 32
 GEO_FIELDS = 6
-MAX_ERRORS = 50
 BATCH_SIZE = 1_000
 
 # Field positions (from 0) in a ``structureet`` line.
@@ -116,11 +116,6 @@ class FinessRecord:
     opened_on: date | None
     latitude: float | None = None
     longitude: float | None = None
-
-
-class _Errors(list):
-    def add(self, line: int | None, message: str) -> None:
-        self.append(f"ligne {line} : {message}" if line else message)
 
 
 def decode(raw: bytes, encoding: str = "auto") -> str:
@@ -193,7 +188,7 @@ def _date(text: str) -> date | None:
     return date.fromisoformat(text)  # YYYY-MM-DD; raises ValueError otherwise
 
 
-def parse(text: str, errors: _Errors, communes: dict[str, int]) -> tuple[dict, list[FinessRecord], dict]:
+def parse(text: str, errors: ImportErrors, communes: dict[str, int]) -> tuple[dict, list[FinessRecord], dict]:
     """Header, kept records, and stats of a FINESS text; problems go to ``errors`` with their line number."""
     reader = csv.reader(io.StringIO(text), delimiter=";")
     header = next(reader, None)
@@ -238,7 +233,9 @@ def parse(text: str, errors: _Errors, communes: dict[str, int]) -> tuple[dict, l
     return meta, sorted(records.values(), key=lambda r: r.finess), stats
 
 
-def _record(line: int, fields: list[str], kind: str, errors: _Errors, communes: dict[str, int]) -> FinessRecord | None:
+def _record(
+    line: int, fields: list[str], kind: str, errors: ImportErrors, communes: dict[str, int]
+) -> FinessRecord | None:
     finess = fields[NOFINESSET].strip().upper()
     ok = True
     if not re.fullmatch(FINESS_PATTERN, finess):
@@ -278,7 +275,7 @@ def _record(line: int, fields: list[str], kind: str, errors: _Errors, communes: 
     )
 
 
-def _locate(records: dict[str, FinessRecord], geo: dict, errors: _Errors) -> None:
+def _locate(records: dict[str, FinessRecord], geo: dict, errors: ImportErrors) -> None:
     """Convert the kept records' projected coordinates to WGS84 (pyproj), one transformer per projection."""
     from pyproj import Transformer
 
@@ -318,13 +315,9 @@ def import_finess_file(*, path: Path, encoding: str = "auto", close_missing: boo
     raw = Path(path).read_bytes()
     text = decode(raw, encoding)
     communes = dict(Territory.objects.filter(level=Level.COMMUNE).values_list("code", "id"))
-    errors = _Errors()
+    errors = ImportErrors()
     meta, records, stats = parse(text, errors, communes)
-    if errors:
-        shown = errors[:MAX_ERRORS] + (
-            [f"… et {len(errors) - MAX_ERRORS} autres erreurs."] if len(errors) > MAX_ERRORS else []
-        )
-        raise ValidationError([f"Import refusé, base inchangée ({len(errors)} erreur(s)) :", *shown])
+    errors.refuse_if_any()
     if not records:
         raise ValidationError("aucune maison de santé (catégorie 603) ni centre de santé (124) dans ce fichier.")
 

@@ -29,6 +29,7 @@ from django.db import transaction
 
 from ..enums import Aggregation, Level
 from ..models import DataSource, Indicator, IndicatorValue, Territory
+from .import_report import ImportErrors
 from .indicators import commune_values_from_db, load_hierarchy, replace_values, sync_indicator_catalogue
 
 FORMATS = {
@@ -36,7 +37,6 @@ FORMATS = {
     "insee-pop": "INSEE, population par grande tranche d'âge",
     "drees-apl": "DREES, accessibilité potentielle localisée (APL) aux médecins généralistes",
 }
-MAX_ERRORS = 50
 MISSING = {"", "na", "n/a", "nd", "s", "secret", "-"}
 
 
@@ -48,11 +48,6 @@ class Record:
     year: int
     numerator: float
     denominator: float | None
-
-
-class _Errors(list):
-    def add(self, line: int | None, message: str) -> None:
-        self.append(f"ligne {line} : {message}" if line else message)
 
 
 def _decode(raw: bytes, encoding: str) -> str:
@@ -95,14 +90,14 @@ def _commune_code(text: str) -> str:
     return code.zfill(5) if code.isdigit() and len(code) == 4 else code
 
 
-def _check_width(errors: _Errors, line: int, fields: list[str], header: list[str]) -> bool:
+def _check_width(errors: ImportErrors, line: int, fields: list[str], header: list[str]) -> bool:
     if len(fields) < len(header):
         errors.add(line, f"{len(fields)} colonnes au lieu de {len(header)} (ligne tronquée ?).")
         return False
     return True
 
 
-def parse_generic(header: list[str], rows, errors: _Errors, indicators: dict[str, Indicator], **_) -> list[Record]:
+def parse_generic(header: list[str], rows, errors: ImportErrors, indicators: dict[str, Indicator], **_) -> list[Record]:
     """Columns: code_territoire, niveau (optional), indicateur, annee, valeur, numerateur, denominateur."""
     columns = {h.lower(): i for i, h in enumerate(header)}
     required = ["code_territoire", "indicateur", "annee"]
@@ -170,7 +165,7 @@ def parse_generic(header: list[str], rows, errors: _Errors, indicators: dict[str
 INSEE_POP = re.compile(r"^P(\d{2})_POP$", re.IGNORECASE)
 
 
-def parse_insee_population(header: list[str], rows, errors: _Errors, **_) -> list[Record]:
+def parse_insee_population(header: list[str], rows, errors: ImportErrors, **_) -> list[Record]:
     """INSEE « Évolution et structure de la population » (base-ic / base communes): CODGEO, P21_POP, P21_POP6074,
     P21_POP75P… The year comes from the column prefix (P21 → 2021)."""
     upper = [h.upper() for h in header]
@@ -202,7 +197,7 @@ def parse_insee_population(header: list[str], rows, errors: _Errors, **_) -> lis
 
 
 def parse_drees_apl(
-    header: list[str], rows, errors: _Errors, year: int | None = None, path: Path | None = None, **_
+    header: list[str], rows, errors: ImportErrors, year: int | None = None, path: Path | None = None, **_
 ) -> list[Record]:
     """DREES APL file: « Code commune INSEE », « Commune », « APL aux médecins généralistes » (decimal comma),
     optionally a population column. The year is given, or read from the file name (e.g. APL_2023.csv)."""
@@ -250,7 +245,7 @@ def parse_drees_apl(
 PARSERS = {"generic": parse_generic, "insee-pop": parse_insee_population, "drees-apl": parse_drees_apl}
 
 
-def _validate(records: list[Record], errors: _Errors, indicators: dict[str, Indicator], communes: dict[str, int]):
+def _validate(records: list[Record], errors: ImportErrors, indicators: dict[str, Indicator], communes: dict[str, int]):
     seen: dict[tuple[str, str, int], int] = {}
     for r in records:
         if r.code not in communes:
@@ -279,15 +274,11 @@ def import_indicator_file(
     raw = Path(path).read_bytes()
     header, rows = _rows(_decode(raw, encoding))
     indicators = sync_indicator_catalogue()
-    errors = _Errors()
+    errors = ImportErrors()
     records = PARSERS[file_format](header, rows, errors, indicators=indicators, year=year, path=Path(path))
     communes = dict(Territory.objects.filter(level=Level.COMMUNE).values_list("code", "id"))
     _validate(records, errors, indicators, communes)
-    if errors:
-        shown = errors[:MAX_ERRORS] + (
-            [f"… et {len(errors) - MAX_ERRORS} autres erreurs."] if len(errors) > MAX_ERRORS else []
-        )
-        raise ValidationError([f"Import refusé, base inchangée ({len(errors)} erreur(s)) :", *shown])
+    errors.refuse_if_any()
     if not records:
         raise ValidationError("aucune valeur à importer dans ce fichier.")
 

@@ -75,7 +75,8 @@ from django.db import transaction
 
 from ..enums import Level, Profession, Zone
 from ..models import DataSource, Territory, Zoning
-from .indicator_import import MAX_ERRORS, _check_width, _commune_code, _Errors, _rows
+from .import_report import ImportErrors
+from .indicator_import import _check_width, _commune_code, _rows
 
 CODE_COLUMNS = (
     "code de la commune",
@@ -196,13 +197,6 @@ def _find(normalized: list[str], names: tuple[str, ...]) -> int | None:
     return None
 
 
-def _refuse(errors: _Errors) -> None:
-    shown = errors[:MAX_ERRORS] + (
-        [f"… et {len(errors) - MAX_ERRORS} autres erreurs."] if len(errors) > MAX_ERRORS else []
-    )
-    raise ValidationError([f"Import refusé, base inchangée ({len(errors)} erreur(s)) :", *shown])
-
-
 def parse_zoning(text: str, communes: dict[str, int], result: ZoningImportResult) -> list[ZoningRow]:
     """Check the whole text; returns one row per commune or raises ``ValidationError`` (line-numbered)."""
     header, rows = _rows(text)
@@ -226,7 +220,7 @@ def parse_zoning(text: str, communes: dict[str, int], result: ZoningImportResult
     if not rows:
         raise ValidationError("ligne 2 : aucune commune dans le fichier (en-tête seul).")
 
-    errors = _Errors()
+    errors = ImportErrors()
     seen: dict[str, int] = {}
     parsed = []
     for line, fields in rows:
@@ -276,8 +270,7 @@ def parse_zoning(text: str, communes: dict[str, int], result: ZoningImportResult
         seen[code] = line
         if zone is not None:
             parsed.append(ZoningRow(line, commune_id, code, zone))
-    if errors:
-        _refuse(errors)
+    errors.refuse_if_any()
     if not parsed:
         raise ValidationError("aucune commune de la région dans ce fichier (toutes marquées dansMaRegion = non).")
     return parsed
