@@ -5,6 +5,7 @@ tests commit (``transactional_db``) are the rows the worker reads. Without the s
 skip (``make test``); ``.ci/run`` sets PORTAL_REQUIRE_SERVICES=1 so that they fail instead.
 """
 
+import contextlib
 import os
 import signal
 import socket
@@ -70,9 +71,12 @@ def _stop(process: subprocess.Popen) -> None:
         process.wait(timeout=10)
 
 
-@pytest.fixture(scope="module")
-def worker(django_db_setup, tmp_path_factory):
-    """A real ``celery worker --pool=solo`` on the test database and the configured Redis."""
+@contextlib.contextmanager
+def running_worker(tmp_path_factory, *, name: str, **env: str):
+    """A real ``celery worker --pool=solo`` on the test database and the configured Redis, stopped by its pid.
+
+    ``env``: settings for the worker process (e.g. its PRIVATE_MEDIA_ROOT); its log is at ``process.log_path``.
+    """
     from portal.celery import app
 
     app.control.purge()  # messages left by an earlier run point at rows that no longer exist
@@ -80,9 +84,9 @@ def worker(django_db_setup, tmp_path_factory):
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool=solo", "-l", "info"]
-            + [f"--hostname=portal-test-{os.getpid()}@%h", "--without-gossip", "--without-mingle"],
+            + [f"--hostname={name}-{os.getpid()}@%h", "--without-gossip", "--without-mingle"],
             cwd=BASE_DIR,
-            env=_process_env(),
+            env=_process_env(**env),
             stdout=log,
             stderr=subprocess.STDOUT,
         )
@@ -91,6 +95,12 @@ def worker(django_db_setup, tmp_path_factory):
         yield process
     finally:
         _stop(process)
+
+
+@pytest.fixture(scope="module")
+def worker(django_db_setup, tmp_path_factory):
+    with running_worker(tmp_path_factory, name="portal-test") as process:
+        yield process
 
 
 def _wait_until_done(check: WorkerCheck, worker: subprocess.Popen) -> WorkerCheck:

@@ -5,8 +5,6 @@ writes its e-mails to a folder (tests/contact/mail_backends.py) that the test re
 """
 
 import email
-import subprocess
-import sys
 import time
 
 import pytest
@@ -15,7 +13,7 @@ from django.urls import reverse
 from portal.accounts.enums import ReferentDomain
 from portal.contact.models import ContactMessage, ContactRequest
 from tests.contact.conftest import ContactWorld
-from tests.test_services_worker import BASE_DIR, _process_env, _stop
+from tests.test_services_worker import running_worker
 
 WAIT_SECONDS = 60
 
@@ -27,28 +25,14 @@ def mail_dir(tmp_path_factory):
 
 @pytest.fixture
 def contact_worker(django_db_setup, mail_dir, tmp_path_factory):
-    from portal.celery import app
-
-    app.control.purge()
-    log_path = tmp_path_factory.mktemp("worker") / "worker.log"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool=solo", "-l", "info"]
-            + ["--hostname=contact-test@%h", "--without-gossip", "--without-mingle"],
-            cwd=BASE_DIR,
-            env=_process_env(
-                EMAIL_BACKEND="tests.contact.mail_backends.DirectoryEmailBackend",
-                PORTAL_TEST_MAIL_DIR=str(mail_dir),
-                PORTAL_BASE_URL="https://portail.exemple.fr",
-            ),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    process.log_path = log_path
-    try:
+    with running_worker(
+        tmp_path_factory,
+        name="contact-test",
+        EMAIL_BACKEND="tests.contact.mail_backends.DirectoryEmailBackend",
+        PORTAL_TEST_MAIL_DIR=str(mail_dir),
+        PORTAL_BASE_URL="https://portail.exemple.fr",
+    ) as process:
         yield process
-    finally:
-        _stop(process)
 
 
 @pytest.mark.services

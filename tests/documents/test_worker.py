@@ -5,8 +5,6 @@ The worker writes the PDF under the same PRIVATE_MEDIA_ROOT as the test, which t
 """
 
 import io
-import subprocess
-import sys
 import time
 
 import pytest
@@ -16,7 +14,7 @@ from pypdf import PdfReader
 from portal.documents import services
 from portal.documents.enums import DocumentStatus
 from tests.documents.conftest import FicheWorld
-from tests.test_services_worker import BASE_DIR, _process_env, _stop
+from tests.test_services_worker import running_worker
 
 WAIT_SECONDS = 180
 
@@ -30,24 +28,8 @@ def media_root(tmp_path_factory, settings):
 
 @pytest.fixture
 def fiche_worker(django_db_setup, media_root, tmp_path_factory):
-    from portal.celery import app
-
-    app.control.purge()
-    log_path = tmp_path_factory.mktemp("worker") / "worker.log"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool=solo", "-l", "info"]
-            + ["--hostname=fiche-test@%h", "--without-gossip", "--without-mingle"],
-            cwd=BASE_DIR,
-            env=_process_env(PRIVATE_MEDIA_ROOT=str(media_root)),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    process.log_path = log_path
-    try:
+    with running_worker(tmp_path_factory, name="fiche-test", PRIVATE_MEDIA_ROOT=str(media_root)) as process:
         yield process
-    finally:
-        _stop(process)
 
 
 @pytest.mark.services
