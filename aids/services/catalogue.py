@@ -32,6 +32,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from territories.models import DataSource, Territory
+from territories.services.import_report import CatalogueRefused
 
 from ..enums import AidKind, AmountKind, Beneficiary, CareerStage, Funder, ZoningCondition
 from ..models import PERIMETER_LEVELS, Aid, AidTerms
@@ -77,12 +78,8 @@ TERMS_REQUIRED = {"valid_from", "amount_kind"}
 TEXT_DEFAULTS = {"obligations": "", "legal_basis": "", "source_url": "", "non_cumulative_rule": ""}
 
 
-class CatalogueError(Exception):
+class CatalogueError(CatalogueRefused):
     """The catalogue cannot be loaded: ``errors`` are French sentences, one per problem."""
-
-    def __init__(self, errors: list[str]):
-        self.errors = errors
-        super().__init__("\n".join(errors))
 
 
 @dataclass

@@ -28,6 +28,7 @@ from django.db import transaction
 
 from territories.enums import Level
 from territories.models import DataSource, Territory
+from territories.services.import_report import CatalogueRefused
 
 from ..enums import Axis, CollectivityRole, Lever, SourceDocument, TargetPublic
 from ..models import Initiative
@@ -66,12 +67,8 @@ REGION_CODE = re.compile(r"^\d{2}$")
 LINES = re.compile(r"^L\d+(-\d+)?(, ?L\d+(-\d+)?)*$")
 
 
-class InitiativesError(Exception):
+class InitiativesError(CatalogueRefused):
     """The file cannot be loaded: ``errors`` are French sentences, one per problem."""
-
-    def __init__(self, errors: list[str]):
-        self.errors = errors
-        super().__init__("\n".join(errors))
 
 
 @dataclass

@@ -24,3 +24,12 @@ class ImportErrors(list):
             [f"… et {len(self) - MAX_ERRORS} autres erreurs."] if len(self) > MAX_ERRORS else []
         )
         raise ValidationError([f"Import refusé, base inchangée ({len(self)} erreur(s)) :", *shown])
+
+
+class CatalogueRefused(Exception):
+    """A committed catalogue (aids, initiatives…) cannot be loaded: ``errors`` are French sentences, one per
+    problem; nothing was written."""
+
+    def __init__(self, errors: list[str]):
+        self.errors = errors
+        super().__init__("\n".join(errors))
