@@ -20,7 +20,7 @@ from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 from territories.enums import Level
-from territories.models import Territory
+from territories.models import Territory, coordinates_constraint
 
 from .enums import (
     AccessPointKind,
@@ -41,23 +41,6 @@ def _list_errors(values, allowed: list[str], label: str) -> str | None:
     if unknown := [v for v in values if v not in allowed]:
         return f"Valeur inconnue pour les {label} : {', '.join(map(str, unknown))}."
     return None
-
-
-def _coordinates_constraints(prefix: str) -> list[models.CheckConstraint]:
-    return [
-        models.CheckConstraint(
-            condition=Q(latitude__isnull=True, longitude__isnull=True)
-            | Q(
-                latitude__isnull=False,
-                longitude__isnull=False,
-                latitude__gte=-90,
-                latitude__lte=90,
-                longitude__gte=-180,
-                longitude__lte=180,
-            ),
-            name=f"{prefix}_coordinates_valid",
-        )
-    ]
 
 
 class AccessPointQuerySet(models.QuerySet):
@@ -122,7 +105,7 @@ class AccessPoint(models.Model):
         ordering = ["kind", "name", "pk"]
         constraints = [
             models.CheckConstraint(condition=Q(kind__in=AccessPointKind.values), name="access_point_kind_valid"),
-            *_coordinates_constraints("access_point"),
+            coordinates_constraint("access_point"),
         ]
         indexes = [models.Index(fields=["commune", "kind"])]
 

@@ -16,7 +16,7 @@ from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 from territories.enums import Level, Profession
-from territories.models import Territory
+from territories.models import Territory, coordinates_constraint
 
 from .enums import CPTS_STAGES, KIND_SHORT_LABELS, OPERATING_STAGES, OTHER_STAGES, Stage, StructureKind
 
@@ -164,18 +164,7 @@ class Structure(models.Model):
             models.CheckConstraint(
                 condition=Q(postal_code="") | Q(postal_code__regex=r"^[0-9]{5}$"), name="structure_postal_code_format"
             ),
-            models.CheckConstraint(
-                condition=Q(latitude__isnull=True, longitude__isnull=True)
-                | Q(
-                    latitude__isnull=False,
-                    longitude__isnull=False,
-                    latitude__gte=-90,
-                    latitude__lte=90,
-                    longitude__gte=-180,
-                    longitude__lte=180,
-                ),
-                name="structure_coordinates_valid",
-            ),
+            coordinates_constraint("structure"),
             models.CheckConstraint(
                 condition=Q(france_sante=True) | Q(france_sante_on__isnull=True),
                 name="structure_label_date_needs_label",

@@ -1,4 +1,4 @@
-from .geo import DataSource, Territory, TerritoryGeometry, TerritoryQuerySet, normalize_name
+from .geo import DataSource, Territory, TerritoryGeometry, TerritoryQuerySet, coordinates_constraint, normalize_name
 from .indicators import Indicator, IndicatorValue, Zoning
 from .peers import TerritoryPeer
 from .signals import ReportedSignal, Signal, SignalRule
@@ -12,6 +12,7 @@ __all__ = [
     "TerritoryPeer",
     "TerritoryQuerySet",
     "Zoning",
+    "coordinates_constraint",
     "normalize_name",
     "ReportedSignal",
     "Signal",

@@ -14,6 +14,22 @@ def normalize_name(value: str) -> str:
     return " ".join(value.split())
 
 
+def coordinates_constraint(prefix: str) -> models.CheckConstraint:
+    """Latitude and longitude (WGS 84) both empty, or both set and in range: for models placed on the map."""
+    return models.CheckConstraint(
+        condition=Q(latitude__isnull=True, longitude__isnull=True)
+        | Q(
+            latitude__isnull=False,
+            longitude__isnull=False,
+            latitude__gte=-90,
+            latitude__lte=90,
+            longitude__gte=-180,
+            longitude__lte=180,
+        ),
+        name=f"{prefix}_coordinates_valid",
+    )
+
+
 class TerritoryQuerySet(models.QuerySet):
     def communes(self):
         return self.filter(level=Level.COMMUNE)
