@@ -67,8 +67,3 @@ def schedule_rows(terms) -> list[tuple[str, list[str]]]:
         if isinstance(row, dict) and "fte" in row and isinstance(row.get("amounts"), list)
     ]
 
-
-def schedule_years(terms) -> list[str]:
-    if terms.amount_kind != AmountKind.SCHEDULE or not isinstance(terms.schedule, dict):
-        return []
-    return list(terms.schedule.get("years", []))
