@@ -66,4 +66,3 @@ def schedule_rows(terms) -> list[tuple[str, list[str]]]:
         for row in terms.schedule.get("rows", [])
         if isinstance(row, dict) and "fte" in row and isinstance(row.get("amounts"), list)
     ]
-
