@@ -36,6 +36,7 @@ class Beneficiary(models.TextChoices):
     MIDWIFE = Profession.MIDWIFE.value, Profession.MIDWIFE.label
     PHARMACIST = Profession.PHARMACIST.value, Profession.PHARMACIST.label
     MEDICAL_STUDENT = "medical_student", "étudiant ou interne en médecine"
+    GP_STUDENT = "gp_student", "étudiant ou interne en médecine générale"
     IPA = "ipa", "infirmier en pratique avancée (IPA)"
     STRUCTURE = "structure", "structure d'exercice coordonné (MSP, centre de santé, ESP)"
     ASSISTANT_EMPLOYER = "assistant_employer", "médecin employeur d'un assistant médical"
@@ -48,6 +49,7 @@ class Beneficiary(models.TextChoices):
 ZONING_PROFESSION: dict[str, str] = {
     **{p.value: p.value for p in Profession},
     Beneficiary.MEDICAL_STUDENT: Profession.GP,
+    Beneficiary.GP_STUDENT: Profession.GP,
     Beneficiary.IPA: Profession.NURSE,
     Beneficiary.STRUCTURE: Profession.GP,
     Beneficiary.ASSISTANT_EMPLOYER: Profession.GP,

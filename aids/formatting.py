@@ -7,13 +7,14 @@ from decimal import Decimal
 from .enums import AmountKind
 
 NBSP = "\xa0"
+NNBSP = "\u202f"  # narrow no-break space: the French thousands separator (« 38 000 € »)
 
 
 def format_number(value: Decimal | int | float) -> str:
-    """French number: no-break space between thousands, decimal comma, no decimals for a whole number."""
+    """French number: narrow no-break space between thousands, decimal comma, no decimals for a whole number."""
     value = Decimal(str(value))
     text = f"{value:,.0f}" if value == value.to_integral_value() else f"{value:,.2f}"
-    return text.replace(",", NBSP).replace(".", ",")
+    return text.replace(",", NNBSP).replace(".", ",")
 
 
 def format_euros(value: Decimal | int | float) -> str:
@@ -49,12 +50,24 @@ def describe_amount(terms) -> str:
         if cap is not None:
             text += f", plafond {format_euros(cap)}"
     elif kind == AmountKind.SCHEDULE:
-        text = f"jusqu'à {format_euros(amount)} par an (barème)"
+        text = _schedule_headline(terms) or f"jusqu'à {format_euros(amount)} par an (barème)"
     else:  # a kind added later without its sentence: still readable
         text = format_euros(amount)
     if terms.amount_note:
         text += f" ({terms.amount_note})" if kind != AmountKind.UNSPECIFIED else f" : {terms.amount_note}"
     return text
+
+
+def _schedule_headline(terms) -> str:
+    """« jusqu'à 38 000 € par an pour 1 ETP, 19 000 € pour 0,5 ETP (barème) »: each row's highest year, the
+    largest time first, so that no headline reads as if it held for every FTE (004:L454-458)."""
+    rows = [r for r in (terms.schedule or {}).get("rows", []) if isinstance(r, dict) and r.get("amounts")]
+    if not rows:
+        return ""
+    rows = sorted(rows, key=lambda r: -Decimal(str(r["fte"])))
+    parts = [f"{format_euros(max(r['amounts']))} pour {_fte(r['fte'])}" for r in rows]
+    first, others = parts[0].replace(" pour ", " par an pour ", 1), parts[1:]
+    return "jusqu'à " + ", ".join([first, *others]) + " (barème)"
 
 
 def schedule_rows(terms) -> list[tuple[str, list[str]]]:

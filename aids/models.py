@@ -24,6 +24,7 @@ from territories.enums import Level
 
 from .enums import AidKind, AmountKind, Beneficiary, CareerStage, Funder, ZoningCondition
 from .formatting import describe_amount, schedule_rows
+from .sources import public_source
 
 # Levels an aid's perimeter may have (an IRIS is not the territory of any funder).
 PERIMETER_LEVELS = (Level.COUNTRY, Level.REGION, Level.DEPARTMENT, Level.EPCI, Level.COMMUNE)
@@ -136,6 +137,11 @@ class Aid(models.Model):
     def get_career_stages_display(self) -> list[str]:
         labels = dict(CareerStage.choices)
         return [labels.get(s, s) for s in self.career_stages]
+
+    @property
+    def public_source(self) -> str:
+        """The source as users see it (« Livret CPAM de l'Isère, 2026, p. 25-27 »), see :mod:`aids.sources`."""
+        return public_source(self.source)
 
     @property
     def is_national(self) -> bool:
@@ -283,6 +289,11 @@ class AidTerms(models.Model):
     def amount_label(self) -> str:
         """The amount in French: « 10 000 € (forfait unique) », « 50 % de la dépense, plafond 10 000 € »."""
         return describe_amount(self)
+
+    @property
+    def public_source(self) -> str:
+        """The source of these amounts as users see them (the aid's when the terms have none)."""
+        return public_source(self.source) or self.aid.public_source
 
     @property
     def schedule_rows(self) -> list[tuple[str, list[str]]]:

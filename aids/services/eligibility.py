@@ -11,7 +11,13 @@ Rules (CPAM Isère booklet 004:L662 « éligibilité conditionnée au zonage ARS
   renseigné »), never assumed;
 - a career stage, when given, must be one of the aid's stages (no stage given: the aid's stages are shown);
 - an aid granted once per period (décret 2025-231: ``once_per_years``) is a near miss when the person has
-  received an installation aid within that period.
+  received an installation aid within that period;
+- the rules that depend on the professional's situation (year of studies, home commune, remplaçant, age,
+  full-rate pension: :mod:`aids.services.rules`, each quoting the booklet) add their why / why not.
+
+An eligible aid gets its amount for the :class:`~aids.services.amounts.Profile` (``computation``), and the
+result totals the aids that can be combined (:func:`combine`: anti-cumul applied and explained). An aid that
+is not eligible never gets an amount.
 
 Each aid comes back as an :class:`EligibleAid` with its amount as text, the reasons it applies (« why ») or
 the conditions it misses (« why not »), and notes to check (obligations, anti-cumul). Aids are few (tens):
@@ -21,17 +27,22 @@ the catalogue is read in two queries and filtered in Python (JSON lists are not 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
+from decimal import Decimal
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum, Value
 
 from territories.enums import Level, Profession, Zone
 from territories.models import Territory, Zoning
 
-from ..enums import ZONES_REQUIRED, Beneficiary, CareerStage, ZoningCondition
+from ..enums import ZONES_REQUIRED, AidKind, AmountKind, Beneficiary, CareerStage, ZoningCondition
 from ..enums import ZONING_PROFESSION as _ZONING_PROFESSION
+from ..formatting import format_euros
 from ..models import Aid, AidTerms, format_day
+from ..paps import PapsLink, paps_link
+from .amounts import Computation, Profile, compute, fte_label, schedule_row
+from .rules import RULES_BY_AID
 
 ZONE_SHORT = {Zone.ZIP: "ZIP", Zone.ZAC: "ZAC", Zone.NONE: "hors zone"}
 ZONE_ORDER = [Zone.ZIP, Zone.ZAC, Zone.NONE]
@@ -63,10 +74,29 @@ class EligibleAid:
     why: list[str] = field(default_factory=list)
     why_not: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    computation: Computation | None = None  # only for an eligible aid with terms in force
 
     @property
     def eligible(self) -> bool:
         return not self.why_not
+
+    @property
+    def computed_amount(self) -> Decimal | None:
+        return self.computation.amount if self.computation else None
+
+    @property
+    def missing(self) -> list[str]:
+        return self.computation.missing if self.computation else []
+
+
+@dataclass
+class Total:
+    """The aids that can be combined, summed: ``sentence`` shows the sum, ``explanations`` what was left out."""
+
+    amount: Decimal
+    counted: list[EligibleAid]
+    sentence: str
+    explanations: list[str]
 
 
 @dataclass
@@ -78,10 +108,18 @@ class EligibilityResult:
     zoning: Zoning | None  # the zoning in force for the beneficiary's profession, if any
     eligible: list[EligibleAid] = field(default_factory=list)
     near_misses: list[EligibleAid] = field(default_factory=list)
+    profile: Profile = field(default_factory=Profile)
+    total: Total | None = None
 
     @property
     def zone_label(self) -> str:
         return zone_sentence(self.zoning, beneficiary=self.beneficiary, on=self.on)
+
+    @property
+    def paps(self) -> PapsLink:
+        """The PAPS of the commune's own région (select ``region`` with the commune to avoid a query)."""
+        region = self.commune.region
+        return paps_link(region.code if region else None, region.name if region else "")
 
 
 def zone_sentence(zoning: Zoning | None, *, beneficiary: str, on: date) -> str:
@@ -116,10 +154,13 @@ def evaluate(
     career_stage: str | None,
     on: date,
     recent_installation_aid: bool = False,
+    profile: Profile | None = None,
 ) -> EligibleAid:
-    """Eligibility of one aid (already known to list the beneficiary and cover the commune). No query."""
+    """Eligibility of one aid (already known to list the beneficiary and cover the commune) and, when eligible,
+    its amount for ``profile``. No query."""
+    profile = profile or Profile()
     current = pick_terms(terms, on)
-    result = EligibleAid(aid=aid, terms=current, amount_label=current.amount_label if current else "")
+    result = EligibleAid(aid=aid, terms=current, amount_label=amount_label(current, profile) if current else "")
     perimeter = aid.funder_territory
     result.why.append(
         "Aide nationale."
@@ -180,7 +221,64 @@ def evaluate(
         result.notes.append(f"Engagements : {aid.obligations}")
     if current is not None and current.conditions:
         result.notes.append(current.conditions)
+    replacement = None
+    for rule in RULES_BY_AID.get(aid.slug, []):
+        verdict = rule.check(profile, career_stage, on)
+        result.why += verdict.why
+        result.why_not += verdict.why_not
+        result.notes += verdict.notes
+        replacement = verdict.computation or replacement
+    if result.eligible and current is not None:
+        result.computation = replacement or compute(current, profile)
     return result
+
+
+def amount_label(terms: AidTerms, profile: Profile) -> str:
+    """The terms' amount in French; a yearly schedule reads on the profile's row (« jusqu'à 19 000 € par an
+    pour 0,5 ETP »): the headline « jusqu'à 38 000 € par an » is the 1 ETP row's (004:L454-458)."""
+    if terms.amount_kind == AmountKind.SCHEDULE and profile.fte is not None:
+        row = schedule_row(terms, profile.fte)
+        if row:
+            return f"jusqu'à {format_euros(max(row))} par an pour {fte_label(profile.fte)} (barème)"
+    return terms.amount_label
+
+
+def combine(eligible: list[EligibleAid]) -> Total:
+    """The total of the eligible aids that can be combined, and why the others are left out.
+
+    Left out: levers (rules, not money), amounts not computed (a fact missing, or no figure in the source),
+    and, among aids granted once per period (décret n° 2025-231: no second installation aid of the same
+    category within 10 years, ``once_per_years``), all but the highest."""
+    counted: list[EligibleAid] = []
+    explanations: list[str] = []
+    once: list[EligibleAid] = []
+    for item in eligible:
+        name = f"« {item.aid.name} »"
+        if item.aid.kind == AidKind.LEVER:
+            explanations.append(f"{name} : pas une aide versée, non comptée.")
+        elif item.computed_amount is None:
+            reason = item.computation.sentence if item.computation else "pas de montant en vigueur."
+            explanations.append(f"{name} non comptée : {reason[0].lower()}{reason[1:]}")
+        elif item.aid.once_per_years:
+            once.append(item)
+        else:
+            counted.append(item)
+    if once:
+        kept = max(once, key=lambda i: (i.computed_amount, -i.aid.position))
+        counted.append(kept)
+        for item in once:
+            if item is not kept:
+                explanations.append(
+                    f"« {item.aid.name} » ne se cumule pas avec « {kept.aid.name} » (pas de seconde aide à "
+                    f"l'installation de même catégorie dans les {item.aid.once_per_years} ans, décret n° 2025-231) : "
+                    "seul le montant le plus élevé est compté."
+                )
+    counted.sort(key=lambda i: eligible.index(i))
+    explanations += [f"« {i.aid.name} » : montant maximal (« jusqu'à »)." for i in counted if i.computation.is_maximum]
+    amount = sum((i.computed_amount for i in counted), Decimal(0))
+    figures = [format_euros(i.computed_amount) for i in counted]
+    sentence = f"{' + '.join(figures)} = {format_euros(amount)}" if len(figures) > 1 else format_euros(amount)
+    return Total(amount=amount, counted=counted, sentence=sentence, explanations=explanations)
 
 
 def active_aids(*, on: date | None = None) -> list[Aid]:
@@ -202,8 +300,10 @@ def check_eligibility(
     on: date,
     career_stage: str | None = None,
     recent_installation_aid: bool = False,
+    profile: Profile | None = None,
 ) -> EligibilityResult:
-    """All aids for ``beneficiary`` practising in ``commune`` on ``on``: eligible ones, then near misses. 3 queries."""
+    """All aids for ``beneficiary`` practising in ``commune`` on ``on``: eligible ones with their amount for
+    ``profile``, then near misses, and the total of those that combine. 3 queries (4 with a home commune)."""
     if beneficiary not in Beneficiary.values:
         raise ValueError(f"Bénéficiaire inconnu : « {beneficiary} ».")
     if career_stage is not None and career_stage not in CareerStage.values:
@@ -214,8 +314,17 @@ def check_eligibility(
     zoning = (
         Zoning.objects.in_force(on=on).filter(commune=commune, profession=profession).order_by("-valid_from").first()
     )
+    profile = profile or Profile()
+    if profile.home_commune is not None:
+        home = (
+            Zoning.objects.in_force(on=on)
+            .filter(commune=profile.home_commune, profession=profession)
+            .order_by("-valid_from")
+            .first()
+        )
+        profile = replace(profile, home_zone=home.zone if home else None)
     result = EligibilityResult(
-        commune=commune, beneficiary=beneficiary, career_stage=career_stage, on=on, zoning=zoning
+        commune=commune, beneficiary=beneficiary, career_stage=career_stage, on=on, zoning=zoning, profile=profile
     )
     for aid in active_aids():
         if beneficiary not in aid.beneficiaries or not aid.covers(commune):
@@ -228,8 +337,10 @@ def check_eligibility(
             career_stage=career_stage,
             on=on,
             recent_installation_aid=recent_installation_aid,
+            profile=profile,
         )
         (result.eligible if evaluated.eligible else result.near_misses).append(evaluated)
+    result.total = combine(result.eligible)
     return result
 
 

@@ -27,7 +27,7 @@ def test_catalogue_with_terms_in_force_on_the_date(catalogue, client):
     aids = {a["slug"]: a for a in data["aids"]}
     zip_terms = aids["am-primo-installation-zip"]["terms"]
     assert zip_terms["amount"] == "10000.00" and zip_terms["amount_kind"] == "one_off"
-    assert zip_terms["amount_label"] == "10\xa0000\xa0€ (forfait unique)"
+    assert zip_terms["amount_label"] == "10\u202f000\xa0€ (forfait unique)"
     assert aids["isere-medecins"]["funder_territory"] == {"level": "department", "code": "38", "name": "Isère"}
     assert aids["cesp"]["funder_territory"] is None
     assert client.get(LIST).status_code == 200  # today by default

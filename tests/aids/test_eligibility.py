@@ -26,6 +26,7 @@ from .conftest import BEFORE_2026, IN_2026, zone
 pytestmark = pytest.mark.django_db
 
 NBSP = "\xa0"
+NNBSP = "\u202f"
 
 
 def slugs(items):
@@ -43,7 +44,7 @@ def test_first_installation_in_zip_zac_and_outside_the_zones(catalogue):
     assert "am-primo-installation-zip" in slugs(in_zip.eligible)
     assert "am-primo-installation-zac" not in slugs(in_zip.eligible)
     item = by_slug(in_zip.eligible, "am-primo-installation-zip")
-    assert item.amount_label == f"10{NBSP}000{NBSP}€ (forfait unique)"
+    assert item.amount_label == f"10{NNBSP}000{NBSP}€ (forfait unique)"
     assert "Commune en ZIP : condition « en ZIP uniquement » remplie." in item.why
     assert any("décret n° 2025-231" in note for note in item.notes)
     miss = by_slug(in_zip.near_misses, "am-primo-installation-zac")
@@ -51,7 +52,7 @@ def test_first_installation_in_zip_zac_and_outside_the_zones(catalogue):
     assert "Commune en ZIP pour les médecins généralistes le 2 mars 2026 (Arrêté ARS de test)" in in_zip.zone_label
 
     in_zac = check_eligibility(commune=w.zac, **kwargs)
-    assert by_slug(in_zac.eligible, "am-primo-installation-zac").amount_label.startswith(f"5{NBSP}000{NBSP}€")
+    assert by_slug(in_zac.eligible, "am-primo-installation-zac").amount_label.startswith(f"5{NNBSP}000{NBSP}€")
     assert "am-primo-installation-zip" in slugs(in_zac.near_misses)
 
     outside = check_eligibility(commune=w.hz, **kwargs)
@@ -86,12 +87,12 @@ def test_the_terms_switch_on_1_january_2026(catalogue):
 
 def test_territorial_aids_only_in_their_perimeter(catalogue):
     w = catalogue
-    isere = check_eligibility(commune=w.zip, beneficiary="medical_student", on=IN_2026)
-    savoie = check_eligibility(commune=w.savoie_zip, beneficiary="medical_student", on=IN_2026)
+    isere = check_eligibility(commune=w.zip, beneficiary="gp_student", on=IN_2026)
+    savoie = check_eligibility(commune=w.savoie_zip, beneficiary="gp_student", on=IN_2026)
     assert set(slugs(isere.eligible)) == {"cesp", "isere-medecins"}
     assert slugs(savoie.eligible) == ["cesp"]
     assert "isere-medecins" not in slugs(savoie.near_misses)  # not a near miss: another territory's aid
-    assert by_slug(isere.eligible, "isere-medecins").amount_label == f"56{NBSP}000{NBSP}€ (sur 3 ans)"
+    assert by_slug(isere.eligible, "isere-medecins").amount_label == f"56{NNBSP}000{NBSP}€ (sur 3 ans)"
 
 
 def test_career_stage_and_anti_cumul(catalogue):
@@ -126,8 +127,8 @@ def test_non_profession_beneficiaries_use_the_zoning_of_their_profession(catalog
     employer = eligible_aids(commune=w.hz, beneficiary="assistant_employer", on=IN_2026)
     assert slugs(employer) == ["assistant-medical"]
     assert employer[0].terms.schedule_rows == [
-        (f"0,5{NBSP}ETP", [f"19{NBSP}000{NBSP}€", f"14{NBSP}000{NBSP}€", f"11{NBSP}000{NBSP}€"]),
-        (f"1{NBSP}ETP", [f"38{NBSP}000{NBSP}€", f"28{NBSP}000{NBSP}€", f"22{NBSP}000{NBSP}€"]),
+        (f"0,5{NBSP}ETP", [f"19{NNBSP}000{NBSP}€", f"14{NNBSP}000{NBSP}€", f"11{NNBSP}000{NBSP}€"]),
+        (f"1{NBSP}ETP", [f"38{NNBSP}000{NBSP}€", f"28{NNBSP}000{NBSP}€", f"22{NNBSP}000{NBSP}€"]),
     ]
 
 
@@ -163,15 +164,13 @@ def test_territory_summary_counts_communes_by_zone(catalogue):
     savoie = aids_for_territory(w.savoie_epci, IN_2026)
     assert not any(line.aid.funder_territory_id for g in savoie.groups for line in g.aids)
     region = aids_for_territory(w.region, IN_2026)
-    student = {
-        line.aid.slug: line for line in next(g for g in region.groups if g.beneficiary == "medical_student").aids
-    }
+    student = {line.aid.slug: line for line in next(g for g in region.groups if g.beneficiary == "gp_student").aids}
     assert (student["isere-medecins"].communes, student["cesp"].communes) == (4, 5)
     region_gp = {line.aid.slug: line.communes for line in next(g for g in region.groups if g.beneficiary == "gp").aids}
     assert region_gp["am-primo-installation-zip"] == 2  # one in Isère, one in Savoie
     # Before 2026: only the terms then in force (the CAIM, no ZAC aid).
     old = {line.aid.slug for g in aids_for_territory(w.epci, BEFORE_2026).groups for line in g.aids}
-    assert old == {"am-primo-installation-zip"}
+    assert old == {"am-primo-installation-zip", "cumul-emploi-retraite"}  # the rules before 2027 (004:L628)
 
 
 def test_query_counts_do_not_depend_on_the_territory_size(catalogue, django_assert_num_queries):
@@ -202,8 +201,7 @@ def test_summary_of_an_adhoc_set_of_communes(catalogue):
         communes=Territory.objects.communes_of(w.region).filter(pk__in=[w.zip.pk, w.savoie_zip.pk]), on=IN_2026
     )
     student = {
-        line.aid.slug: line.communes
-        for line in next(g for g in summary.groups if g.beneficiary == "medical_student").aids
+        line.aid.slug: line.communes for line in next(g for g in summary.groups if g.beneficiary == "gp_student").aids
     }
     assert student == {"cesp": 2, "isere-medecins": 1}
 
