@@ -22,31 +22,39 @@ def overlap_errors(periods: list[tuple[date, date | None]]) -> list[str]:
 
 
 @transaction.atomic
-def save_terms(*, terms: AidTerms) -> AidTerms:
-    """Validate ``terms`` (constraints and no overlap with the aid's other terms) and save them.
+def save_terms(*, terms: AidTerms, reason: str = "") -> AidTerms:
+    """Validate ``terms`` (constraints and no overlap with the aid's other terms) and save them; ``reason`` is
+    the history's « motif ».
 
     The aid row is locked first (``select_for_update``; a no-op on SQLite), so that two concurrent saves
     cannot both pass the overlap check; on PostgreSQL an exclusion constraint backs the check.
     """
     Aid.objects.select_for_update().only("pk").get(pk=terms.aid_id)
     terms.full_clean()
+    terms._change_reason = reason or None  # read by django-simple-history
     terms.save()
     return terms
 
 
-@transaction.atomic
-def supersede_terms(*, aid: Aid, valid_from: date, **fields) -> AidTerms:
-    """New terms from ``valid_from`` (DESIGN.md flow 4): the terms in force the day before end that day, the new
-    ones start; both rows keep their history. ``ValidationError`` (French) if terms already start that day or
-    later terms exist (edit those instead)."""
-    Aid.objects.select_for_update().only("pk").get(pk=aid.pk)
+def supersede_error(*, aid: Aid, valid_from: date) -> str:
+    """Why new terms cannot start on ``valid_from`` ("" when they can): later terms exist (edit those)."""
     if AidTerms.objects.filter(aid=aid, valid_from__gte=valid_from).exists():
-        raise ValidationError(
-            {"valid_from": "Des conditions commencent déjà à cette date ou après : modifiez-les plutôt."}
-        )
+        return "Des conditions commencent déjà à cette date ou après : modifiez-les plutôt."
+    return ""
+
+
+@transaction.atomic
+def supersede_terms(*, aid: Aid, valid_from: date, reason: str = "", **fields) -> AidTerms:
+    """New terms from ``valid_from`` (DESIGN.md flow 4): the terms in force the day before end that day, the new
+    ones start; both rows keep their history, with ``reason`` as its « motif ». ``ValidationError`` (French)
+    if terms already start that day or later terms exist (edit those instead)."""
+    Aid.objects.select_for_update().only("pk").get(pk=aid.pk)
+    if message := supersede_error(aid=aid, valid_from=valid_from):
+        raise ValidationError({"valid_from": message})
     previous = AidTerms.objects.in_force(on=valid_from - timedelta(days=1)).filter(aid=aid).first()
     if previous is not None and (previous.valid_until is None or previous.valid_until >= valid_from):
         previous.valid_until = valid_from - timedelta(days=1)
         previous.full_clean()
+        previous._change_reason = reason or None
         previous.save()
-    return save_terms(terms=AidTerms(aid=aid, valid_from=valid_from, **fields))
+    return save_terms(terms=AidTerms(aid=aid, valid_from=valid_from, **fields), reason=reason)
