@@ -5,6 +5,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from .enums import StructureKind
+from .france_sante import FranceSanteCheck
 from .models import CoveredCommune, Structure, TeamCount
 from .services.changes import record_manual_change
 from .services.perimeters import refresh_perimeter
@@ -14,6 +15,13 @@ class TeamCountInline(admin.TabularInline):
     model = TeamCount
     fields = ["profession", "headcount", "fte"]
     extra = 0
+
+
+class FranceSanteCheckInline(admin.TabularInline):
+    model = FranceSanteCheck
+    fields = ["criterion", "status", "checked_on", "note"]
+    extra = 0
+    verbose_name_plural = "engagements socles France Santé vérifiés (équipe et accès en 30 minutes : calculés)"
 
 
 class CoveredCommuneInline(admin.TabularInline):
@@ -42,7 +50,7 @@ class StructureAdmin(SimpleHistoryAdmin):
         ("Label France Santé", {"fields": ["france_sante", "france_sante_on"]}),
         ("Territoire couvert (CPTS)", {"fields": ["population_covered", "perimeter_size"]}),
     ]
-    inlines = [TeamCountInline, CoveredCommuneInline]
+    inlines = [TeamCountInline, FranceSanteCheckInline, CoveredCommuneInline]
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

@@ -169,6 +169,11 @@ class Structure(models.Model):
                 condition=Q(france_sante=True) | Q(france_sante_on__isnull=True),
                 name="structure_label_date_needs_label",
             ),
+            # « labellisée » only with a recorded label decision (its date): structures.france_sante.
+            models.CheckConstraint(
+                condition=Q(france_sante=False) | Q(france_sante_on__isnull=False),
+                name="structure_label_needs_decision_date",
+            ),
             models.CheckConstraint(
                 condition=Q(kind=StructureKind.CPTS) | Q(population_covered__isnull=True, perimeter_geojson=""),
                 name="structure_perimeter_for_cpts_only",
@@ -211,6 +216,8 @@ class Structure(models.Model):
             errors["longitude"] = "Renseignez la latitude et la longitude, ou aucune des deux."
         if self.france_sante_on and not self.france_sante:
             errors["france_sante_on"] = "Une date de labellisation suppose le label France Santé."
+        if self.france_sante and not self.france_sante_on:
+            errors["france_sante_on"] = "Indiquez la date de la décision de labellisation France Santé."
         if self.kind != StructureKind.CPTS and (self.population_covered is not None or self.perimeter_geojson):
             errors["population_covered"] = "Seule une CPTS a un territoire couvert."
         if self.finess == "":
@@ -265,3 +272,7 @@ class CoveredCommune(models.Model):
 
     def __str__(self):
         return f"{self.structure_id} → {self.commune_id}"
+
+
+# The France Santé criteria live in their own module; imported here so that Django registers the model.
+from .france_sante import FranceSanteCheck  # noqa: E402, F401

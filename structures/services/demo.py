@@ -23,7 +23,8 @@ Calibration (national orders of magnitude; tests check the ranges on a national-
 - ESP (≈ 200), maisons médicales de garde (≈ 350, communes of 8,000 inhabitants or more), PASS (≈ 420, in
   hospital towns of 10,000 inhabitants or more: about one public hospital in two has one).
 - France Santé label (launched in September 2025): ≈ 20 % of open MSP and centres de santé, labelled
-  between September 2025 and October 2026.
+  between September 2025 and October 2026, never one whose team breaks the socle (a GP and a nurse:
+  ``structures.france_sante.team_meets_socle``).
 
 Everything generated is flagged ``is_demo`` and logged as a DataSource « Structures — données de
 démonstration ». Kinds that hold real rows (imported from FINESS or entered in the admin) are not generated.
@@ -37,7 +38,7 @@ import random
 import time
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -51,6 +52,7 @@ from territories.enums import Level, Profession
 from territories.models import DataSource, Territory
 
 from ..enums import Stage, StructureKind
+from ..france_sante import team_meets_socle
 from ..models import CoveredCommune, Structure, TeamCount
 from .perimeters import dissolve_perimeters
 
@@ -322,7 +324,7 @@ def _point_structure(kind: str, c: pd.Series, k: int, rng: random.Random) -> Pla
     opened_on = _day_between(rng, date(first, 1, 1), date(last, 12, 31)) if stage != Stage.PROJECT else None
     labelled = stage == Stage.OPEN and rng.random() < LABEL_SHARE.get(kind, 0.0)
     lat, lon = _coordinates(rng, c["latitude"], c["longitude"], c["area_km2"])
-    return PlannedStructure(
+    planned = PlannedStructure(
         kind=kind,
         name=_point_name(kind, c["name"], k, rng),
         commune=c["code"],
@@ -336,6 +338,9 @@ def _point_structure(kind: str, c: pd.Series, k: int, rng: random.Random) -> Pla
         france_sante_on=_day_between(rng, LABEL_START, LABEL_END) if labelled else None,
         team=_team(kind, rng),
     )
+    if labelled and not team_meets_socle({p: n for p, n, _ in planned.team}):  # never label a socle breaker
+        planned = replace(planned, france_sante=False, france_sante_on=None)
+    return planned
 
 
 # --- CPTS --------------------------------------------------------------------------------------------------

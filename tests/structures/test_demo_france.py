@@ -33,3 +33,10 @@ def test_national_orders_of_magnitude_and_speed():
     paris = Structure.objects.filter(commune__code="75056", kind=StructureKind.CDS).count()
     assert 40 <= paris <= 150  # cities concentrate centres de santé
     assert source.checksum == demo.stored_checksum()
+    # No labelled structure breaks the France Santé socle (a GP and a nurse), over the whole generated set.
+    labelled = Structure.objects.filter(france_sante=True)
+    assert labelled.count() > 300
+    with_gp = TeamCount.objects.filter(profession=Profession.GP, headcount__gte=1).values("structure")
+    with_nurse = TeamCount.objects.filter(profession=Profession.NURSE, headcount__gte=1).values("structure")
+    assert not labelled.exclude(pk__in=with_gp).exists() and not labelled.exclude(pk__in=with_nurse).exists()
+    assert not labelled.filter(france_sante_on__isnull=True).exists()

@@ -263,6 +263,7 @@ def test_admin_pages_and_perimeter_refresh(client, world):
         "kind": "cpts", "name": "CPTS du Sud", "stage": "signed", "finess": "", "opened_on": "", "address": "",
         "postal_code": "", "commune": world.b.pk, "latitude": "", "longitude": "", "population_covered": "",
         "team-TOTAL_FORMS": "0", "team-INITIAL_FORMS": "0",
+        "france_sante_checks-TOTAL_FORMS": "0", "france_sante_checks-INITIAL_FORMS": "0",
         "coverage-TOTAL_FORMS": "3", "coverage-INITIAL_FORMS": "3",
     }  # fmt: skip
     for i, link in enumerate(world.cpts.coverage.order_by("pk")):
