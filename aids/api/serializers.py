@@ -130,10 +130,13 @@ class CatalogueSerializer(serializers.Serializer):
 
 class AidRefSerializer(serializers.ModelSerializer):
     source_url = OptionalURLField(read_only=True, help_text="Lien vers la source (vide : pas de lien).")
+    public_source = serializers.CharField(
+        read_only=True, help_text="La source telle qu'elle s'affiche (ex. : Livret CPAM de l'Isère, 2026, p. 25-27)."
+    )
 
     class Meta:
         model = Aid
-        fields = ["slug", "name", "funder", "zoning_condition", "source", "source_url"]
+        fields = ["slug", "name", "funder", "zoning_condition", "source", "public_source", "source_url"]
         read_only_fields = fields
 
 
@@ -145,6 +148,39 @@ class EligibleAidSerializer(serializers.Serializer):
     why = serializers.ListField(child=serializers.CharField(), help_text="Pourquoi l'aide s'applique.")
     why_not = serializers.ListField(child=serializers.CharField(), help_text="Conditions non remplies.")
     notes = serializers.ListField(child=serializers.CharField(), help_text="Engagements et règles à vérifier.")
+    computed_amount = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        allow_null=True,
+        help_text="Montant calculé pour ce profil, en euros (null : aide non éligible, montant non chiffré, ou "
+        "dépendant d'un paramètre non fourni, nommé dans « missing »).",
+    )
+    computation = serializers.CharField(
+        source="computation.sentence", allow_null=True, default=None, help_text="Le calcul, en français."
+    )
+    missing = serializers.ListField(
+        child=serializers.CharField(), help_text="Paramètres à fournir pour calculer le montant (ex. : years)."
+    )
+
+
+class TotalSerializer(serializers.Serializer):
+    amount = serializers.DecimalField(
+        max_digits=14, decimal_places=2, help_text="Total des aides cumulables, en euros."
+    )
+    sentence = serializers.CharField(help_text="Le total, en français (ex. : 10 000 € + 7 500 € = 17 500 €).")
+    counted = serializers.SerializerMethodField(help_text="Identifiants des aides comptées.")
+    explanations = serializers.ListField(
+        child=serializers.CharField(), help_text="Aides non comptées et règles de non-cumul appliquées."
+    )
+
+    def get_counted(self, total) -> list[str]:
+        return [item.aid.slug for item in total.counted]
+
+
+class PapsSerializer(serializers.Serializer):
+    url = serializers.URLField()
+    label = serializers.CharField()
+    regional = serializers.BooleanField(help_text="false : portail national (PAPS de la région non répertorié).")
 
 
 class ZoningSerializer(serializers.Serializer):
@@ -165,3 +201,5 @@ class EligibilitySerializer(serializers.Serializer):
     zoning_text = serializers.CharField(source="zone_label")
     eligible = EligibleAidSerializer(many=True)
     near_misses = EligibleAidSerializer(many=True)
+    total = TotalSerializer()
+    paps = PapsSerializer(help_text="Le PAPS de la région de la commune.")

@@ -117,3 +117,82 @@ def test_an_empty_optional_parameter_counts_as_absent(catalogue, client):
     schema = client.get(reverse("api-schema"), {"format": "json"}).json()
     (date,) = [p for p in schema["paths"][LIST]["get"]["parameters"] if p["name"] == "date"]
     assert date["allowEmptyValue"] is True
+
+
+def test_eligibility_with_a_full_profile_computes_amounts_and_the_total(catalogue, client):
+    w = catalogue
+    client.force_login(w.elu_epci)
+    params = {"commune": w.zip.code, "profession": "gp", "date": "2026-03-02", "career_stage": "first_installation"}
+    data = client.get(ELIGIBILITY, {**params, "equipment_cost": "15000"}).json()
+    eligible = {e["aid"]["slug"]: e for e in data["eligible"]}
+    material = eligible["isere-aide-materielle"]
+    assert material["computed_amount"] == "7500.00" and material["missing"] == []
+    assert material["computation"] == "50\xa0% × 15\u202f000\xa0€ = 7\u202f500\xa0€."
+    assert material["aid"]["public_source"] == "Livret CPAM de l'Isère, 2026, p. 25-27"
+    assert data["total"]["amount"] == "17500.00" and data["total"]["counted"] == [
+        "am-primo-installation-zip",
+        "isere-aide-materielle",
+    ]
+    assert data["paps"] == {
+        "url": "https://www.auvergne-rhone-alpes.paps.sante.fr",
+        "label": "PAPS Auvergne-Rhône-Alpes",
+        "regional": True,
+    }
+    missing = {e["aid"]["slug"]: e for e in client.get(ELIGIBILITY, params).json()["eligible"]}
+    assert missing["isere-aide-materielle"]["computed_amount"] is None
+    assert missing["isere-aide-materielle"]["missing"] == ["equipment_cost"]
+    employer = client.get(
+        ELIGIBILITY,
+        {"commune": w.hz.code, "profession": "assistant_employer", "date": "2026-03-02", "fte": "1", "years": "3"},
+    ).json()
+    (assistant,) = employer["eligible"]
+    assert assistant["computed_amount"] == "88000.00"
+    home = client.get(
+        ELIGIBILITY,
+        {**params, "career_stage": "installed", "home_commune": w.hz.code, "half_days_per_month": "4", "years": "1"},
+    ).json()
+    consult = next(e for e in home["eligible"] if e["aid"]["slug"] == "consultations-avancees")
+    assert consult["computed_amount"] == "9600.00"
+
+
+def test_bad_profile_values_are_400_with_a_french_message_per_field(catalogue, client):
+    w = catalogue
+    client.force_login(w.elu_epci)
+    bad = {
+        "equipment_cost": "-5",
+        "fte": "0.7",
+        "study_year": "0",
+        "home_commune": "99999",
+        "years": "deux",
+        "full_rate_pension": "peut-être",
+    }
+    response = client.get(ELIGIBILITY, {"commune": w.zip.code, "profession": "gp", **bad})
+    assert response.status_code == 400
+    assert response.json() == {
+        "equipment_cost": ["Le coût du matériel ne peut pas être négatif."],
+        "fte": ["Le temps de travail de l'assistant médical est 0,5 ou 1 ETP."],
+        "study_year": ["L'année d'études est un entier de 1 (1re année) à 12."],
+        "home_commune": ["Commune d'installation inconnue : « 99999 » (code INSEE à 5 caractères)."],
+        "years": ["Le nombre d'années est un entier de 1 à 40."],
+        "full_rate_pension": ["« full_rate_pension » vaut true ou false."],
+    }
+    # A home commune the user may not see is unknown to them, like a commune that does not exist.
+    client.force_login(w.elu_savoie)
+    hidden = client.get(ELIGIBILITY, {"commune": w.savoie_zip.code, "profession": "gp", "home_commune": w.hz.code})
+    assert hidden.status_code == 400 and "home_commune" in hidden.json()
+    # Both kinds of errors come together.
+    both = client.get(ELIGIBILITY, {"profession": "gp", "fte": "2"})
+    assert both.status_code == 400 and set(both.json()) == {"commune", "fte"}
+
+
+def test_profile_parameters_are_in_the_schema_with_french_descriptions(db, client):
+    client.force_login(AdminFactory())
+    schema = client.get(reverse("api-schema"), {"format": "json"}).json()
+    params = {p["name"]: p for p in schema["paths"][ELIGIBILITY]["get"]["parameters"]}
+    for name in ("study_year", "fte", "years", "equipment_cost", "half_days_per_month", "home_commune", "age"):
+        assert params[name]["description"] and "'" not in params[name]["name"]
+    assert params["fte"]["description"] == "Temps de travail de l'assistant médical : 0.5 ou 1 (ETP)."
+    assert params["full_rate_pension"]["schema"]["type"] == "boolean"
+    assert params["replacement"]["description"].startswith("Médecin remplaçant")
+    eligible = schema["components"]["schemas"]["EligibleAid"]["properties"]
+    assert {"computed_amount", "computation", "missing"} <= set(eligible)
