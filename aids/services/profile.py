@@ -110,3 +110,26 @@ def _cost(value: str) -> Decimal:
     if cost > 10_000_000:
         raise ValueError("Le coût du matériel ne peut pas dépasser 10 000 000 €.")
     return cost.quantize(Decimal("0.01"))
+
+
+def relevant_fields(beneficiary: str | None, career_stage: str | None) -> list[str]:
+    """The profile parameters that change an amount or a rule for this beneficiary and stage (the simulator's
+    form shows only these): the year of studies for the CESP, the assistant's FTE, the equipment cost of the
+    Isère aide matérielle, the consultations avancées, the CDE's remplaçant, the cumul emploi-retraite."""
+    fields: list[str] = []
+    if beneficiary in ("medical_student", "gp_student"):
+        fields += ["study_year", "years"]
+    elif beneficiary == "assistant_employer":
+        fields += ["fte", "years"]
+    elif beneficiary == "structure":
+        fields += ["years"]
+    elif beneficiary == "gp":
+        if career_stage in (None, "", "first_installation"):
+            fields += ["equipment_cost"]
+        if career_stage in (None, "", "installed"):
+            fields += ["home_commune", "half_days_per_month", "years"]
+        if career_stage != "retired_working":
+            fields += ["replacement"]
+        if career_stage in (None, "", "retired_working"):
+            fields += ["age", "full_rate_pension"]
+    return fields
