@@ -89,7 +89,9 @@ class AidEligibilityView(APIView):
         valid = params.is_valid()
         visible = Territory.objects.visible_to(request.user)
         try:
-            profile = read_profile(request.query_params, communes=visible)
+            # The home commune may lie outside the user's territory (a neighbour consulting here): its zoning is
+            # public, nothing private is read from it.
+            profile = read_profile(request.query_params, communes=Territory.objects.filter(level=Level.COMMUNE))
         except DjangoValidationError as error:
             raise ValidationError({**(params.errors if not valid else {}), **error.message_dict}) from None
         if not valid:

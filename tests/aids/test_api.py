@@ -176,10 +176,12 @@ def test_bad_profile_values_are_400_with_a_french_message_per_field(catalogue, c
         "years": ["Le nombre d'années est un entier de 1 à 40."],
         "full_rate_pension": ["« full_rate_pension » vaut true ou false."],
     }
-    # A home commune the user may not see is unknown to them, like a commune that does not exist.
+    # The home commune may be outside the user's territory (its zoning is public): a neighbour consulting here.
     client.force_login(w.elu_savoie)
-    hidden = client.get(ELIGIBILITY, {"commune": w.savoie_zip.code, "profession": "gp", "home_commune": w.hz.code})
-    assert hidden.status_code == 400 and "home_commune" in hidden.json()
+    params = {"commune": w.savoie_zip.code, "profession": "gp", "career_stage": "installed", "home_commune": w.hz.code}
+    neighbour = client.get(ELIGIBILITY, params)
+    assert neighbour.status_code == 200
+    assert any(e["aid"]["slug"] == "consultations-avancees" for e in neighbour.json()["eligible"])
     # Both kinds of errors come together.
     both = client.get(ELIGIBILITY, {"profession": "gp", "fte": "2"})
     assert both.status_code == 400 and set(both.json()) == {"commune", "fte"}
