@@ -179,19 +179,7 @@ class AidTermsForm(forms.ModelForm):
 
     class Meta:
         model = AidTerms
-        fields = [
-            "aid",
-            "valid_from",
-            "valid_until",
-            "amount_kind",
-            "amount",
-            "is_ceiling",
-            "cap",
-            "schedule",
-            "amount_note",
-            "conditions",
-            "source",
-        ]
+        fields = ["aid", "valid_from", "valid_until", *AMOUNT_FIELDS, "amount_note", "conditions", "source"]
 
     @cached_property
     def original(self) -> AidTerms | None:
