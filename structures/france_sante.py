@@ -181,3 +181,10 @@ def readiness(structure, *, on: date, communes=None) -> Readiness:
                 CriterionResult(criterion, criterion.label, CriterionStatus.UNKNOWN, None, "Non vérifié.", False)
             )
     return Readiness(structure=structure, criteria=results)
+
+
+def readiness_of(structures, *, on: date) -> list[Readiness]:
+    """:func:`readiness` for many structures in a constant number of queries (structures, teams, checks, and
+    their communes' centroids through ``select_related``), for lists and per-structure pages."""
+    rows = structures.select_related("commune").prefetch_related("team", "france_sante_checks")
+    return [readiness(structure, on=on) for structure in rows]

@@ -14,6 +14,7 @@ from structures.france_sante import (
     FranceSanteCheck,
     estimated_minutes,
     readiness,
+    readiness_of,
     team_meets_socle,
 )
 from structures.models import Structure, TeamCount
@@ -122,3 +123,16 @@ def test_generated_demo_data_hold_no_labelled_structure_breaking_the_socle(world
     for structure in labelled:
         result = readiness(structure, on=ON)
         assert result.labelled and not result.breaks_socle, [(c.criterion, c.status) for c in result.criteria]
+
+
+def test_readiness_of_many_structures_in_constant_queries(django_assert_num_queries):
+    for _ in range(2):
+        StructureFactory()
+    with django_assert_num_queries(3):
+        few = readiness_of(Structure.objects.all(), on=ON)
+    for _ in range(5):
+        structure = StructureFactory()
+        TeamCount.objects.create(structure=structure, profession=Profession.GP, headcount=1, fte=Decimal("1"))
+    with django_assert_num_queries(3):
+        many = readiness_of(Structure.objects.all(), on=ON)
+    assert len(few) == 2 and len(many) == 7
