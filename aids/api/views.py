@@ -43,8 +43,10 @@ PROFILE_TYPES = {
     "full_rate_pension": OpenApiTypes.BOOL,
     "replacement": OpenApiTypes.BOOL,
 }
+PROFILE_ENUMS = {"fte": [0.5, 1]}
 PROFILE_PARAMS = [
-    OpenApiParameter(name, PROFILE_TYPES[name], description=description) for name, description in PARAMETERS.items()
+    OpenApiParameter(name, PROFILE_TYPES[name], description=description, enum=PROFILE_ENUMS.get(name))
+    for name, description in PARAMETERS.items()
 ]
 DATE_PARAM = OpenApiParameter(
     "date", OpenApiTypes.DATE, description="Date des conditions (AAAA-MM-JJ ; par défaut : aujourd'hui)."
