@@ -11,7 +11,9 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
+from aids.enums import Beneficiary, CareerStage
 from aids.services.eligibility import AidsSummary, active_aids, aids_for_territory, check_eligibility
+from aids.services.profile import relevant_fields
 from portal import selectors
 from portal.aids_forms import AidSimulatorForm
 from territories.enums import Level
@@ -19,6 +21,10 @@ from territories.models import Territory
 
 # Levels whose communes are listed in the simulator (a département has at most ~900); above, the code is typed.
 LISTED_LEVELS = (Level.COMMUNE, Level.EPCI, Level.DEPARTMENT, Level.IRIS)
+# profession → stage ("" = any) → the profile fields shown (read by static/aids/simulator.js).
+PROFILE_FIELDS_BY_CHOICE = {
+    b: {s: relevant_fields(b, s or None) for s in ["", *CareerStage.values]} for b in Beneficiary.values
+}
 
 
 def territory_panel(territory: Territory) -> AidsSummary:
@@ -38,7 +44,13 @@ def territory_aids(request, level: str, code: str):
     if territory.level == Level.COMMUNE:
         initial["commune"] = territory.code
     bound = "profession" in request.GET
-    form = AidSimulatorForm(request.GET if bound else None, initial=initial, communes=communes, commune_choices=choices)
+    form = AidSimulatorForm(
+        request.GET if bound else None,
+        initial=initial,
+        communes=communes,
+        commune_choices=choices,
+        home_communes=Territory.objects.filter(level=Level.COMMUNE),
+    )
     result = None
     on = today
     if bound and form.is_valid():
@@ -50,6 +62,7 @@ def territory_aids(request, level: str, code: str):
             career_stage=data["etape"] or None,
             on=on,
             recent_installation_aid=data["aide_recente"],
+            profile=data["profile"],
         )
     return render(
         request,
@@ -59,6 +72,7 @@ def territory_aids(request, level: str, code: str):
             "form": form,
             "result": result,
             "summary": aids_for_territory(territory, on),
+            "profile_fields_by_choice": PROFILE_FIELDS_BY_CHOICE,
             "crumbs": [
                 ("Accueil", reverse("portal:home")),
                 (territory.name, reverse("portal:territory", args=[territory.level, territory.code])),

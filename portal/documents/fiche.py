@@ -491,7 +491,7 @@ def section_aids(subject: Subject, dashboard: Dashboard) -> Section:
     (zone counts in aggregate queries: ``aids.services.eligibility.aids_summary``), and their sources."""
 
     summary = aids_summary(communes=subject.commune_queryset(), on=timezone.localdate())
-    sources = sorted({line.terms.source or line.aid.source for group in summary.groups for line in group.aids})
+    sources = sorted({line.terms.public_source for group in summary.groups for line in group.aids})
     return Section(
         "aides",
         "Aides à l'installation et leviers",

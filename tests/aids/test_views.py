@@ -31,7 +31,8 @@ def test_aids_page_lists_the_aids_of_the_territory_with_amounts_and_sources(cata
     page = text(response)
     assert "Aides à l'installation : " + w.epci.name in page
     assert "Isère Médecins" in page and "56 000 € (sur 3 ans)" in page
-    assert "10 000 € (forfait unique)" in page and "Livret CPAM Isère 004 L728-729" in page
+    assert "10 000 € (forfait unique)" in page and "Livret CPAM de l'Isère, 2026, p. 25-27" in page
+    assert not re.search(r"ANCHORS|\b004\b|L\d{3}|seed", page)  # never an internal reference
     assert "depuis le 1er janvier 2026" in page
     assert "Zonage ARS des médecins généralistes : 1 commune en ZIP" in page
     assert "0,5 ETP" in page  # the assistant médical schedule
@@ -171,3 +172,58 @@ def test_catalogue_page(catalogue, client):
     assert "Cumul emploi-retraite des médecins" in page and "à venir" in page  # the 2027 rules
     assert "Aide matérielle à l'installation (Département de l'Isère)" in page
     assert "50 % de la dépense, plafond 10 000 € (du matériel éligible)" in page
+
+
+def test_simulator_computes_amounts_total_first_then_cards(catalogue, client):
+    w = catalogue
+    client.force_login(w.elu_epci)
+    params = {
+        "commune": w.zip.code,
+        "profession": "gp",
+        "etape": "first_installation",
+        "date": "2026-03-02",
+        "equipment_cost": "15000",
+    }
+    response = client.get(aids_url(w.epci), params)
+    page = text(response)
+    assert "Total des aides cumulables : 17 500 €" in page and "10 000 € + 7 500 € = 17 500 €" in page
+    assert "50 % × 15 000 € = 7 500 €." in page
+    assert "« Contrat de début d'exercice (CDE) » non comptée : montant non chiffré par la source." in page
+    assert page.index("Total des aides cumulables") < page.index("Aides mobilisables (")
+    assert "PAPS Auvergne-Rhône-Alpes" in page and "https://www.auvergne-rhone-alpes.paps.sante.fr" in page
+    assert not re.search(r"ANCHORS|\b004\b|L\d{3}|seed", page)
+    html_page = response.content.decode()
+    card = html_page[html_page.index('data-aid="isere-aide-materielle"') :]
+    assert card.index("fr-card__title") < card.index("fr-card__desc") < card.index("fr-card__end")
+
+
+def test_simulator_shows_only_the_relevant_profile_fields_without_javascript(catalogue, client):
+    w = catalogue
+    client.force_login(w.elu_epci)
+
+    def shown(params):
+        html_page = client.get(aids_url(w.epci), params).content.decode()
+        return set(re.findall(r'data-profile-field="(\w+)">', html_page))  # the hidden ones end with « hidden> »
+
+    assert shown({}) == set()
+    base = {"commune": w.hz.code, "date": "2026-03-02"}
+    assert shown({**base, "profession": "assistant_employer"}) == {"fte", "years"}
+    assert shown({**base, "profession": "gp", "etape": "retired_working"}) == {"age", "full_rate_pension"}
+    assert shown({**base, "profession": "dentist"}) == set()
+
+
+def test_simulator_profile_errors_are_french_field_errors(catalogue, client):
+    w = catalogue
+    client.force_login(w.elu_epci)
+    params = {"commune": w.hz.code, "profession": "assistant_employer", "date": "2026-03-02", "fte": "0.7"}
+    response = client.get(aids_url(w.epci), params)
+    page = text(response)
+    assert "Le temps de travail de l'assistant médical est 0,5 ou 1 ETP." in page
+    assert 'id="resultat"' not in response.content.decode()
+    params = {**params, "fte": "1", "years": "3", "equipment_cost": "-3", "home_commune": "99999"}
+    page = text(client.get(aids_url(w.epci), params))
+    assert "Le coût du matériel ne peut pas être négatif." in page
+    assert "Commune d'installation inconnue : « 99999 »" in page
+    params = {**params, "equipment_cost": "", "home_commune": ""}
+    page = text(client.get(aids_url(w.epci), params))
+    assert "38 000 € + 28 000 € + 22 000 € = 88 000 € sur 3 ans pour 1 ETP" in page

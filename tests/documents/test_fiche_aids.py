@@ -41,7 +41,8 @@ def test_fiche_lists_the_aids_in_force_with_amounts_and_sources(fiche_world, fic
         assert name in part
     assert "10 000 € (forfait unique)" in part and "56 000 € (sur 3 ans)" in part
     assert "0,5 ETP : 19 000 € / 14 000 € / 11 000 €" in part
-    assert "Livret CPAM Isère 004 L728-729" in part and "décret n° 2025-231" in part
+    assert "Livret CPAM de l'Isère, 2026, p. 25-27" in part and "décret n° 2025-231" in part
+    assert "004 L" not in part and "ANCHORS" not in part  # never an internal reference
     assert section.context["summary"].demo_zoning and "Zonage de démonstration" in part  # generated zonings
     # Communes that qualify for the ZIP-only aid: those of the EPCI in ZIP for GPs that day.
     in_zip = Zoning.objects.in_force(on=date(2026, 3, 2)).filter(profession="gp", zone="zip", commune__epci=w.e1)
