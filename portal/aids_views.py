@@ -32,28 +32,28 @@ def territory_panel(territory: Territory) -> AidsSummary:
     return aids_for_territory(territory, timezone.localdate())
 
 
-def territory_aids(request, level: str, code: str):
-    """Aids mobilisables on the territory, by beneficiary, and the eligibility simulator (GET form)."""
-    territory = selectors.get_visible_territory(user=request.user, level=level, code=code)
-    communes = Territory.objects.communes_of(territory)
-    today = timezone.localdate()
+def _simulator_form(request, territory: Territory, communes, today) -> AidSimulatorForm:
+    """The simulator form, bound once a profession is submitted; the communes listed when there are few."""
     choices = None
     if territory.level in LISTED_LEVELS:
         choices = list(communes.order_by("name", "code").values_list("code", "name"))
-    initial = {"date": today}
-    if territory.level == Level.COMMUNE:
-        initial["commune"] = territory.code
-    bound = "profession" in request.GET
-    form = AidSimulatorForm(
-        request.GET if bound else None,
+    initial = {"date": today, **({"commune": territory.code} if territory.level == Level.COMMUNE else {})}
+    return AidSimulatorForm(
+        request.GET if "profession" in request.GET else None,
         initial=initial,
         communes=communes,
         commune_choices=choices,
         home_communes=Territory.objects.filter(level=Level.COMMUNE),
     )
+
+
+def territory_aids(request, level: str, code: str):
+    """Aids mobilisables on the territory, by beneficiary, and the eligibility simulator (GET form)."""
+    territory = selectors.get_visible_territory(user=request.user, level=level, code=code)
+    on = timezone.localdate()
+    form = _simulator_form(request, territory, Territory.objects.communes_of(territory), on)
     result = None
-    on = today
-    if bound and form.is_valid():
+    if form.is_bound and form.is_valid():
         data = form.cleaned_data
         on = data["date"]
         result = check_eligibility(
@@ -64,21 +64,13 @@ def territory_aids(request, level: str, code: str):
             recent_installation_aid=data["aide_recente"],
             profile=data["profile"],
         )
-    return render(
-        request,
-        "aids/territory_aids.html",
-        {
-            "territory": territory,
-            "form": form,
-            "result": result,
-            "summary": aids_for_territory(territory, on),
-            "profile_fields_by_choice": PROFILE_FIELDS_BY_CHOICE,
-            "crumbs": [
-                ("Accueil", reverse("portal:home")),
-                (territory.name, reverse("portal:territory", args=[territory.level, territory.code])),
-            ],
-        },
-    )
+    crumbs = [
+        ("Accueil", reverse("portal:home")),
+        (territory.name, reverse("portal:territory", args=[territory.level, territory.code])),
+    ]
+    context = {"territory": territory, "form": form, "result": result, "crumbs": crumbs}
+    context |= {"summary": aids_for_territory(territory, on), "profile_fields_by_choice": PROFILE_FIELDS_BY_CHOICE}
+    return render(request, "aids/territory_aids.html", context)
 
 
 def aids_catalogue(request):
