@@ -1,5 +1,6 @@
 """The fiche's « Structures d'exercice coordonné » section: counts, a capped list, the CPTS, constant queries."""
 
+import datetime
 import re
 
 import pytest
@@ -22,7 +23,13 @@ def section_html(section) -> str:
 def test_structures_section_of_an_epci_fiche(fiche_world):
     w = fiche_world
     StructureFactory(commune=w.a, name="Maison de santé de Mens", demo=True, team={Profession.GP: 3})
-    StructureFactory(commune=w.a2, kind=StructureKind.CDS, name="Centre de santé du Trièves", france_sante=True)
+    StructureFactory(
+        commune=w.a2,
+        kind=StructureKind.CDS,
+        name="Centre de santé du Trièves",
+        france_sante=True,
+        france_sante_on=datetime.date(2026, 1, 15),
+    )
     StructureFactory(commune=w.a2, name="Maison fermée", stage=Stage.CLOSED)
     StructureFactory(commune=w.b, name="Maison de santé hors EPCI")
     StructureFactory(cpts=True, commune=w.b, name="CPTS Sud Isère", covers=[w.a, w.a2, w.b], population_covered=31_000)
