@@ -5,7 +5,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    DJANGO_SETTINGS_MODULE=portal.settings \
+    DJANGO_SETTINGS_MODULE=config.settings \
     DJANGO_READ_DOT_ENV_FILE=false \
     PORTAL_VAR_DIR=/app/var
 
@@ -30,4 +30,4 @@ RUN DJANGO_ENV=production DJANGO_SECRET_KEY="build-only-$(python -c 'import secr
 
 USER portal
 EXPOSE 8000
-CMD ["gunicorn", "portal.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "120", "--access-logfile", "-"]
+CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "120", "--access-logfile", "-"]

@@ -65,7 +65,7 @@ bench: install
 	$(PY) -m tests.bench
 
 worker: install
-	$(BIN)/celery -A portal worker --pool=prefork --concurrency=2 -l info
+	$(BIN)/celery -A config worker --pool=prefork --concurrency=2 -l info
 
 # Is a worker consuming the queue? Sends a check through Redis and waits for it (exit 1 if nobody answers).
 check-worker: migrate

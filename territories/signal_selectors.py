@@ -3,7 +3,7 @@
 ``signals_for(territory, user=...)`` returns a :class:`SignalList` (a list of :class:`SignalEntry`, alertes
 first) — the object ``templates/territories/_signals.html`` renders::
 
-    {% include "territories/_signals.html" with signals=signals %}
+    {% include "alerts/_territory_panel.html" with signals=signals %}
 
 Three queries whatever the territory: the access check, the computed signals, the reported signals.
 """

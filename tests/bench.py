@@ -81,7 +81,7 @@ def bench_reference_load() -> None:
 def _django_setup() -> None:
     import django
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     django.setup()
 
 

@@ -1,7 +1,7 @@
 """Benchmark of the territorial dashboard (the territory page), part of ``make bench`` (``tests/bench.py``).
 
 Server time of the page through Django's test ``Client`` (no network, no browser), logged in as an
-administrator; the structures / aids / prevention panels are cached per data version (``portal.panels``), so
+administrator; the structures / aids / prevention panels are cached per data version (``portal.territory.panels``), so
 the first request's time (panels computed) is printed too, on the database in ``DATABASE_URL`` (target: PostgreSQL with all of France and the demo
 indicators loaded). Three territories: a small commune (population nearest 100), the largest EPCI by
 number of communes, the largest région by number of communes. Median of ``runs`` requests after
@@ -60,7 +60,7 @@ def bench_dashboard(*, runs: int = 20, warmup: int = 3) -> dict[str, float] | No
 
     from portal.accounts.enums import Role
     from portal.accounts.models import User
-    from portal.panels import bump_generation
+    from portal.territory.panels import bump_generation
 
     try:
         setup_test_environment()  # lets the test Client use the « testserver » host
@@ -81,7 +81,7 @@ def bench_dashboard(*, runs: int = 20, warmup: int = 3) -> dict[str, float] | No
     try:
         for label, territory in targets:
             url = reverse("portal:territory", args=[territory.level, territory.code])
-            bump_generation()  # the first request computes the cached panels (portal.panels)
+            bump_generation()  # the first request computes the cached panels (portal.territory.panels)
             started = time.perf_counter()
             assert client.get(url).status_code == 200
             cold_ms = (time.perf_counter() - started) * 1000
@@ -118,7 +118,7 @@ def bench_dashboard(*, runs: int = 20, warmup: int = 3) -> dict[str, float] | No
 
 
 if __name__ == "__main__":
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 
     django.setup()

@@ -113,7 +113,7 @@ def bench_fiche_batch_throughput(*, department_code: str | None = None, concurre
     if not settings.REDIS_URL or connection.vendor != "postgresql":
         print("fiche batch throughput: needs REDIS_URL and a PostgreSQL DATABASE_URL (workers share them); skipped")
         return None
-    from portal.celery import app
+    from config.celery import app
     from portal.documents import services
     from portal.documents.models import GeneratedDocument
     from territories.enums import Level
@@ -138,7 +138,7 @@ def bench_fiche_batch_throughput(*, department_code: str | None = None, concurre
         env = dict(os.environ, PRIVATE_MEDIA_ROOT=str(media), CELERY_TASK_ALWAYS_EAGER="false")
         app.control.purge()
         worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "portal", "worker", f"--concurrency={concurrency}", "-l", "warning"]
+            [sys.executable, "-m", "celery", "-A", "config", "worker", f"--concurrency={concurrency}", "-l", "warning"]
             + [f"--hostname=bench-fiches-{concurrency}@%h", "--without-gossip", "--without-mingle"],
             cwd=BASE_DIR,
             env=env,
@@ -176,7 +176,7 @@ def bench_fiche_batch_throughput(*, department_code: str | None = None, concurre
 def main() -> None:
     import django
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     django.setup()
     bench_fiche_largest_epci()
     bench_fiche_batch_throughput()

@@ -26,9 +26,10 @@ def bench_map_department(*, runs: int = 5) -> dict[str, float] | None:
     from django.test import Client
     from django.urls import reverse
 
-    from portal import choropleth, maps
     from portal.accounts.enums import Role
     from portal.accounts.models import User
+    from portal.maps import choropleth
+    from portal.maps import territory_map as maps
     from territories.enums import Level
     from territories.models import IndicatorValue, Territory
 
@@ -79,6 +80,6 @@ def bench_map_department(*, runs: int = 5) -> dict[str, float] | None:
 if __name__ == "__main__":
     import django
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     django.setup()
     bench_map_department()

@@ -15,7 +15,7 @@ def _private_media(settings, tmp_path):
 def _fresh_panels():
     """Territory-page panels cached by another test (same pk, same data version) are never served: a new
     generation per test. Not ``cache.clear()``: on Redis that would also drop the broker's bindings."""
-    from portal.panels import bump_generation
+    from portal.territory.panels import bump_generation
 
     bump_generation()
 
@@ -62,7 +62,7 @@ def _celery_eager():
 
     Tests that need the real broker ask for the ``real_broker`` fixture.
     """
-    from portal.celery import app
+    from config.celery import app
 
     previous = app.conf.task_always_eager
     app.conf.task_always_eager = True
@@ -73,7 +73,7 @@ def _celery_eager():
 @pytest.fixture
 def real_broker(_celery_eager):
     """Send tasks to the configured broker (REDIS_URL) instead of running them in-process."""
-    from portal.celery import app
+    from config.celery import app
 
     app.conf.task_always_eager = False
     yield app

@@ -1,4 +1,4 @@
-"""docker-compose.yml, the Dockerfile and .env.example stay in step with portal/settings.py.
+"""docker-compose.yml, the Dockerfile and .env.example stay in step with config/settings.py.
 
 No Docker engine on the development and CI machines: the files are parsed, not run.
 """
@@ -23,8 +23,8 @@ DEPLOYMENT_ENV = {
 
 
 def settings_variables() -> set[str]:
-    """Every variable portal/settings.py reads through django-environ (``env.str("NAME", …)`` and the like)."""
-    source = (BASE_DIR / "portal" / "settings.py").read_text()
+    """Every variable config/settings.py reads through django-environ (``env.str("NAME", …)`` and the like)."""
+    source = (BASE_DIR / "config" / "settings.py").read_text()
     names = set(re.findall(r"\benv\.\w+\(\s*\"([A-Z][A-Z0-9_]*)\"", source))
     assert {"DATABASE_URL", "REDIS_URL", "DJANGO_SECRET_KEY", "PRIVATE_MEDIA_ROOT"} <= names  # the parser works
     return names
@@ -67,11 +67,11 @@ def test_compose_has_the_deployment_services(compose):
     assert services["redis"]["image"].startswith("redis:7")
     for name in APP_SERVICES:
         assert services[name]["build"] == "."
-    assert "gunicorn portal.wsgi" in services["web"]["command"]
+    assert "gunicorn config.wsgi" in services["web"]["command"]
     assert "0.0.0.0:8000" in services["web"]["command"]
-    assert "celery -A portal worker" in services["worker"]["command"]
+    assert "celery -A config worker" in services["worker"]["command"]
     assert "--max-tasks-per-child=20" in services["worker"]["command"]
-    assert "celery -A portal beat" in services["beat"]["command"]
+    assert "celery -A config beat" in services["beat"]["command"]
     assert "django_celery_beat.schedulers:DatabaseScheduler" in services["beat"]["command"]
     for name in ("web", "worker", "db", "redis"):
         assert services[name]["healthcheck"]["test"], name
@@ -89,7 +89,7 @@ def test_app_services_only_set_variables_that_settings_read(compose):
     for name in APP_SERVICES:
         environment = compose["services"][name]["environment"]
         assert isinstance(environment, dict)
-        assert set(environment) <= known, f"{name}: {set(environment) - known} are not read by portal/settings.py"
+        assert set(environment) <= known, f"{name}: {set(environment) - known} are not read by config/settings.py"
         assert environment["DJANGO_ENV"] == "production"
 
 

@@ -20,9 +20,9 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 
-from portal.models import WorkerCheck
-from portal.services import request_worker_check
-from portal.tasks import run_worker_check
+from portal.core.models import WorkerCheck
+from portal.core.services import request_worker_check
+from portal.core.tasks import run_worker_check
 
 BASE_DIR = Path(settings.BASE_DIR)
 WAIT_SECONDS = 60
@@ -42,7 +42,7 @@ def _test_database_url() -> str:
 def _process_env(**overrides: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
-        DJANGO_SETTINGS_MODULE="portal.settings",
+        DJANGO_SETTINGS_MODULE="config.settings",
         DJANGO_READ_DOT_ENV_FILE="false",
         DATABASE_URL=_test_database_url(),
         REDIS_URL=settings.REDIS_URL,
@@ -77,13 +77,13 @@ def running_worker(tmp_path_factory, *, name: str, **env: str):
 
     ``env``: settings for the worker process (e.g. its PRIVATE_MEDIA_ROOT); its log is at ``process.log_path``.
     """
-    from portal.celery import app
+    from config.celery import app
 
     app.control.purge()  # messages left by an earlier run point at rows that no longer exist
     log_path = tmp_path_factory.mktemp("worker") / "worker.log"
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool=solo", "-l", "info"]
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "-l", "info"]
             + [f"--hostname={name}-{os.getpid()}@%h", "--without-gossip", "--without-mingle"],
             cwd=BASE_DIR,
             env=_process_env(**env),

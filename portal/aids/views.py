@@ -14,8 +14,8 @@ from django.utils import timezone
 from aids.enums import Beneficiary, CareerStage
 from aids.services.eligibility import AidsSummary, active_aids, aids_for_territory, check_eligibility
 from aids.services.profile import relevant_fields
-from portal import selectors
-from portal.aids_forms import AidSimulatorForm
+from portal.aids.forms import AidSimulatorForm
+from portal.territory import selectors
 from territories.enums import Level
 from territories.models import Territory
 

@@ -15,8 +15,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from portal import selectors
-from portal.signals_forms import CpamTerritoryFilter, ReportedSignalForm, StatusForm
+from portal.alerts.forms import CpamTerritoryFilter, ReportedSignalForm, StatusForm
+from portal.territory import selectors
 from territories.enums import Level, ReportedSignalStatus
 from territories.models import ReportedSignal, Territory
 from territories.services.signals import report_signal, set_reported_signal_status
@@ -44,7 +44,7 @@ def report(request, level: str, code: str):
             return redirect("portal:territory", territory.level, territory.code)
     return render(
         request,
-        "portal/signals/report_form.html",
+        "alerts/report_form.html",
         {
             "territory": territory,
             "form": form,
@@ -69,7 +69,7 @@ def reported_list(request):
         item.can_follow_up = can_follow_up(request.user, item)
     return render(
         request,
-        "portal/signals/reported_list.html",
+        "alerts/reported_list.html",
         {
             "page": page,
             "status": status,
@@ -117,7 +117,7 @@ def cpam_territories(request):
     query.pop("page", None)
     return render(
         request,
-        "portal/signals/cpam_territories.html",
+        "alerts/cpam_territories.html",
         {
             "department": department,
             "departments": departments,

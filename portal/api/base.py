@@ -1,6 +1,6 @@
 """API glue: the exception handler turns every error into a JSON message (4xx, never a 500 for bad input), the
 pagination validates ``limit``/``offset`` (400 with a French message, not silently ignored). The schema's
-error answers: portal/api_schema.py.
+error answers: portal/api/schema.py.
 """
 
 from __future__ import annotations

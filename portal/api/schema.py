@@ -1,7 +1,7 @@
 """The OpenAPI schema (drf-spectacular) with the error answers of every operation documented: the API is fuzzed
 from this schema (tests/portal/test_api_fuzz.py), so every status code it may answer must be in it.
 
-Separate from portal/api.py: drf-spectacular imports DRF's generic views, which import the pagination class.
+Separate from portal/api/base.py: drf-spectacular imports DRF's generic views, which import the pagination class.
 """
 
 from __future__ import annotations

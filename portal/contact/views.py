@@ -18,9 +18,9 @@ from django.utils.formats import date_format
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
-from portal import selectors
 from portal.accounts.models import User
 from portal.documents.models import GeneratedDocument
+from portal.territory import selectors
 
 from . import perms, services
 from .enums import OPEN_STATUSES, RequestStatus

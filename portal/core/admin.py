@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from portal.models import WorkerCheck
+from portal.core.models import WorkerCheck
 
 
 @admin.register(WorkerCheck)

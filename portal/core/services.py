@@ -6,13 +6,13 @@ from functools import partial
 import kombu.exceptions
 from django.db import transaction
 
-from portal.models import WorkerCheck
+from portal.core.models import WorkerCheck
 
 logger = logging.getLogger(__name__)
 
 
 def _enqueue_worker_check(check_id: str) -> None:
-    from portal.tasks import run_worker_check
+    from portal.core.tasks import run_worker_check
 
     try:
         run_worker_check.delay(check_id)

@@ -8,7 +8,7 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
-from portal.models import WorkerCheck
+from portal.core.models import WorkerCheck
 
 logger = logging.getLogger(__name__)
 

@@ -5,9 +5,9 @@ d'alerte first, population and needs, supply by profession compared with the dé
 France with 5-year trends, infra-territorial differences, access, a static map, coordinated structures,
 aids, prevention, CPAM contacts, sources and caveats. The structures, aids and prevention sections take their
 content from those apps' selectors (``fiche_structures``, ``aids_summary``, ``fiche_prevention``); a new
-section is a function added to :data:`SECTIONS` with its template under ``templates/fiches/sections/``.
+section is a function added to :data:`SECTIONS` with its template under ``templates/documents/fiche/sections/``.
 
-Figures of a territory are those of its dashboard page: :func:`portal.dashboard.build_dashboard` (key
+Figures of a territory are those of its dashboard page: :func:`portal.territory.dashboard.build_dashboard` (key
 figures, comparisons, trends and their SVG charts, ranking of subdivisions, peers, signals) for the user
 who asked, so the PDF and the page can never disagree. An ad-hoc set of communes (a CPTS territory) has no
 page: :func:`adhoc_dashboard` builds the same structure from the communes' stored counts by the catalogue's
@@ -27,9 +27,9 @@ from django.utils import timezone
 
 from aids.models import Aid
 from aids.services.eligibility import aids_summary
-from portal import charts
 from portal.accounts.enums import Role
-from portal.dashboard import (
+from portal.territory import charts
+from portal.territory.dashboard import (
     MISSING,
     Comparator,
     Dashboard,
@@ -340,7 +340,7 @@ def section_identity(subject: Subject, dashboard: Dashboard) -> Section:
         context["parents"] = [p for p in (t.region, t.department, t.epci, t.commune) if p is not None]
     context["iris_count"] = Territory.objects.filter(level=Level.IRIS, commune__in=communes_qs.values("pk")).count()
     context["peer_indicators"] = dashboard.peer_indicators
-    return Section("identite", "Identité du territoire", "fiches/sections/identity.html", context)
+    return Section("identite", "Identité du territoire", "documents/fiche/sections/identity.html", context)
 
 
 def section_signals(subject: Subject, dashboard: Dashboard) -> Section:
@@ -348,7 +348,7 @@ def section_signals(subject: Subject, dashboard: Dashboard) -> Section:
     return Section(
         "signaux",
         "Signaux d'alerte",
-        "fiches/sections/signals.html",
+        "documents/fiche/sections/signals.html",
         {"signals": dashboard.signals, "subject": subject},
     )
 
@@ -357,7 +357,7 @@ def section_population(subject: Subject, dashboard: Dashboard) -> Section:
     return Section(
         "population",
         "Population et besoins de santé",
-        "fiches/sections/population.html",
+        "documents/fiche/sections/population.html",
         new_page=True,
         context={"rows": _theme_rows(dashboard, Theme.POPULATION)},
     )
@@ -368,7 +368,7 @@ def section_supply(subject: Subject, dashboard: Dashboard) -> Section:
     return Section(
         "offre",
         "Offre de soins par profession",
-        "fiches/sections/supply.html",
+        "documents/fiche/sections/supply.html",
         new_page=True,
         context={"rows": _theme_rows(dashboard, Theme.SUPPLY), "trends": trends, "legend": _legend(trends)},
     )
@@ -394,7 +394,7 @@ def section_infra(subject: Subject, dashboard: Dashboard) -> Section:
     return Section(
         "infra",
         "Différences infra-territoriales (communes, IRIS)",
-        "fiches/sections/infra.html",
+        "documents/fiche/sections/infra.html",
         context,
         new_page=True,
     )
@@ -418,7 +418,7 @@ def section_access(subject: Subject, dashboard: Dashboard) -> Section:
     return Section(
         "acces",
         "Accès aux soins",
-        "fiches/sections/access.html",
+        "documents/fiche/sections/access.html",
         new_page=True,
         context={
             "rows": _theme_rows(dashboard, Theme.ACCESS),
@@ -466,7 +466,7 @@ def section_map(subject: Subject, dashboard: Dashboard) -> Section:
     return Section(
         "carte",
         "Carte du territoire",
-        "fiches/sections/map.html",
+        "documents/fiche/sections/map.html",
         new_page=True,
         context={
             "src": svg_data_uri(svg) if svg else None,
@@ -481,7 +481,7 @@ def section_structures(subject: Subject, dashboard: Dashboard) -> Section:
     return Section(
         "structures",
         "Structures d'exercice coordonné (CPTS, MSP, centres de santé)",
-        "fiches/sections/structures.html",
+        "documents/fiche/sections/structures.html",
         {"structures": fiche_structures(subject.commune_queryset()), "subject": subject},  # 4 queries at most
     )
 
@@ -495,7 +495,7 @@ def section_aids(subject: Subject, dashboard: Dashboard) -> Section:
     return Section(
         "aides",
         "Aides à l'installation et leviers",
-        "fiches/sections/aids.html",
+        "documents/fiche/sections/aids.html",
         {"summary": summary, "sources": sources, "loaded": Aid.objects.exists()},
         new_page=True,
     )
@@ -513,7 +513,7 @@ def section_prevention(subject: Subject, dashboard: Dashboard) -> Section:
     return Section(
         "prevention",
         "Prévention et accès aux droits",
-        "fiches/sections/prevention.html",
+        "documents/fiche/sections/prevention.html",
         {"rows": _theme_rows(dashboard, Theme.PREVENTION), "prevention": prevention, "subject": subject},
     )
 
@@ -537,7 +537,9 @@ def section_contacts(subject: Subject, dashboard: Dashboard) -> Section:
         .select_related("department")
         .order_by("department__code", "last_name", "first_name", "email")
     )
-    return Section("contacts", "Vos contacts à la CPAM", "fiches/sections/contacts.html", {"referents": referents})
+    return Section(
+        "contacts", "Vos contacts à la CPAM", "documents/fiche/sections/contacts.html", {"referents": referents}
+    )
 
 
 def section_sources(subject: Subject, dashboard: Dashboard) -> Section:
@@ -549,7 +551,7 @@ def section_sources(subject: Subject, dashboard: Dashboard) -> Section:
     return Section(
         "sources",
         "Sources, millésimes et précautions de lecture",
-        "fiches/sections/sources.html",
+        "documents/fiche/sections/sources.html",
         {
             "indicator_sources": used,
             "loads": list(latest_loads.values()),

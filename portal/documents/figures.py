@@ -1,4 +1,4 @@
-"""Server-side SVG map for the fiche (WeasyPrint runs no JavaScript); trend charts come from ``portal.charts``."""
+"""Server-side SVG map for the fiche (WeasyPrint runs no JavaScript); trend charts come from ``portal.territory.charts``."""
 
 from __future__ import annotations
 

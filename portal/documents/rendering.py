@@ -21,14 +21,14 @@ from .storage import atomic_write
 
 logger = logging.getLogger(__name__)
 
-FICHE_TEMPLATE = "fiches/fiche_territoire.html"
+FICHE_TEMPLATE = "documents/fiche/fiche_territoire.html"
 
 
 def allowed_roots() -> list[Path]:
     """Folders the renderer may read: our print templates and static files, and the DSFR fonts."""
     import dsfr
 
-    roots = [Path(settings.BASE_DIR) / "templates" / "fiches", Path(settings.BASE_DIR) / "static"]
+    roots = [Path(settings.BASE_DIR) / "templates" / "documents" / "fiche", Path(settings.BASE_DIR) / "static"]
     roots.append(Path(dsfr.__file__).resolve().parent / "static" / "dsfr" / "dist" / "fonts")
     return [r.resolve() for r in roots]
 
@@ -72,7 +72,7 @@ class LocalOnlyFetcher(URLFetcher):
 def html_to_pdf(html: str, target: Path, *, fetcher=None) -> int:
     """Render ``html`` to the PDF file ``target`` (atomically). Returns the number of pages."""
     fetcher = fetcher or LocalOnlyFetcher()
-    base_url = (Path(settings.BASE_DIR) / "templates" / "fiches").as_uri() + "/"
+    base_url = (Path(settings.BASE_DIR) / "templates" / "documents" / "fiche").as_uri() + "/"
     document = HTML(string=html, base_url=base_url, url_fetcher=fetcher).render()
     with atomic_write(target) as tmp:
         document.write_pdf(target=str(tmp))

@@ -29,8 +29,9 @@ from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from aids.services import catalogue_version as aids_catalogue_version
-from portal import choropleth, maps
 from portal.accounts.enums import Role
+from portal.maps import choropleth
+from portal.maps import territory_map as maps
 from territories.catalogue import CATALOGUE
 from territories.enums import Level
 from territories.models import DataSource, Territory
@@ -288,7 +289,7 @@ def request_map(
     """The interactive map of an indicator over ``territory`` (a self-contained HTML file) for ``user``.
 
     Parameters as in the map form (``indicateur``, ``annee``, ``classes``; empty: the defaults of
-    :func:`portal.choropleth.resolve`). Same reuse and enqueue rules as :func:`request_fiche`. Raises
+    :func:`portal.maps.choropleth.resolve`). Same reuse and enqueue rules as :func:`request_fiche`. Raises
     :class:`DocumentNotAllowed` when the user may not see the territory, ``ChoroplethError`` (French) when
     the map cannot be drawn (unknown indicator, year without values…): no document is created then.
     """

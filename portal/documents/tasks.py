@@ -84,7 +84,7 @@ def _render_fiche(document: GeneratedDocument) -> tuple[str, int, int]:
 def _render_map(document: GeneratedDocument) -> tuple[str, int, None]:
     """The self-contained map page (Leaflet inlined) of the document's indicator, year and classification,
     drawn with what its requester may see (the cache key holds their audience)."""
-    from portal import choropleth
+    from portal.maps import choropleth
 
     if document.territory is None:
         raise choropleth.ChoroplethError("Le territoire de cette carte n'existe plus : rien à cartographier.")
@@ -108,7 +108,7 @@ def _render_map(document: GeneratedDocument) -> tuple[str, int, None]:
 
 
 def _reason(exc: Exception) -> str:
-    from portal.choropleth import ChoroplethError
+    from portal.maps.choropleth import ChoroplethError
 
     from .fiche import FicheError
 

@@ -14,7 +14,8 @@ from django.utils import timezone
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
-from portal import choropleth, selectors
+from portal.maps import choropleth
+from portal.territory import selectors
 from territories.enums import Level
 from territories.models import Territory
 

@@ -20,7 +20,7 @@ shown only for the units the user may see (``Territory.objects.visible_to``), th
 classification, data version (latest DataSource), tiles URL, day (zoning in force) and, for a
 non-public indicator, the user's visibility scope.
 
-The page works offline and under the portal's CSP (see :mod:`portal.maps`): Leaflet from our static
+The page works offline and under the portal's CSP (see :mod:`portal.maps.territory_map`): Leaflet from our static
 files, nonce on inline scripts, the legend is a Leaflet control built from escaped HTML, no inline event
 handler. :func:`standalone_html` inlines Leaflet's JS and CSS so that the downloaded file opens from disk.
 
@@ -48,8 +48,8 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from portal import maps
-from portal.dashboard import format_number
+from portal.maps import territory_map as maps
+from portal.territory.dashboard import format_number
 from territories.enums import Direction, GeometryUse, Level, Profession, Zone
 from territories.models import Indicator, IndicatorValue, Territory, TerritoryGeometry, Zoning
 
@@ -444,7 +444,7 @@ def choropleth_html(spec: ChoroplethSpec, *, nonce: str) -> str:
 
 
 def render_choropleth(spec: ChoroplethSpec) -> str:
-    """Render the map page with :data:`portal.maps.NONCE_PLACEHOLDER` as script nonce."""
+    """Render the map page with :data:`portal.maps.territory_map.NONCE_PLACEHOLDER` as script nonce."""
     import folium
 
     territory, indicator = spec.territory, spec.indicator

@@ -1,7 +1,7 @@
 """Choropleth map view: the map page shown in the territory page's iframe.
 
 Same access rule as the territory page (the territory must be visible to the user, else 404); the map
-service (:mod:`portal.choropleth`) hides a non-public indicator's values for the units the user may not see.
+service (:mod:`portal.maps.choropleth`) hides a non-public indicator's values for the units the user may not see.
 The downloadable, self-contained file of a map is a generated document (``map_html``), made by the
 documents job: :func:`portal.documents.views.request_territory_map`.
 """
@@ -10,7 +10,8 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import cache_control
 
-from portal import choropleth, selectors
+from portal.maps import choropleth
+from portal.territory import selectors
 
 
 def _spec(request, level: str, code: str) -> choropleth.ChoroplethSpec:
@@ -25,7 +26,7 @@ def _spec(request, level: str, code: str) -> choropleth.ChoroplethSpec:
 
 
 def _error(request, exc: choropleth.ChoroplethError):
-    return render(request, "portal/maps/choropleth_error.html", {"message": str(exc)}, status=404)
+    return render(request, "maps/choropleth_error.html", {"message": str(exc)}, status=404)
 
 
 @cache_control(private=True, max_age=0)

@@ -13,7 +13,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
-from portal import selectors
+from portal.territory import selectors
 from prevention import selectors as prevention_selectors
 from prevention.enums import AccessPointKind, Axis, CollectivityRole, Lever, PreventionTheme
 from prevention.models import AccessPoint, Initiative, PreventionAction

@@ -13,7 +13,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.urls import reverse
 
-from portal import selectors
+from portal.territory import selectors
 from structures.enums import OPERATING_STAGES, Stage, StructureKind
 from structures.models import Structure
 from structures.selectors import count_by_kind, with_details
@@ -74,7 +74,7 @@ def territory_structures(request, level: str, code: str):
     ]
     return render(
         request,
-        "portal/structures/list.html",
+        "structures/list.html",
         {
             "territory": territory,
             "crumbs": crumbs,

@@ -30,7 +30,7 @@ from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.utils.safestring import SafeString
 
-from portal import charts
+from portal.territory import charts
 from territories.enums import Aggregation, Level, Theme
 from territories.models import Indicator, IndicatorValue, Territory, TerritoryPeer
 
@@ -41,7 +41,7 @@ DEFAULT_RANKING = "gp_density"
 # Public indicators shown next to each peer (comparable whatever the size).
 PEER_INDICATORS = ("gp_density", "apl_gp", "gp_60_plus_share", "pop_75_plus_share", "zip_population_share")
 
-SIGNALS_TEMPLATE = "territories/_signals.html"
+SIGNALS_TEMPLATE = "alerts/_territory_panel.html"
 MASKED_LABEL = "secret statistique"
 RESTRICTED_LABEL = "non communiqué"
 MISSING_LABEL = "non disponible"

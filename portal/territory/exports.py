@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from portal.dashboard import Dashboard, Figure
+from portal.territory.dashboard import Dashboard, Figure
 
 Cell = str | float | int | None
 

@@ -1,20 +1,16 @@
-from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import cache_control
 
-from portal import aids_views, choropleth, exports, maps, panels, prevention_views, selectors
-from portal import dashboard as dashboards
+from portal.aids import views as aids_views
 from portal.contact import perms as contact_perms
+from portal.maps import choropleth
+from portal.maps import territory_map as maps
+from portal.prevention import views as prevention_views
+from portal.territory import dashboard as dashboards
+from portal.territory import exports, panels, selectors
 from structures.selectors import structures_summary
-
-
-@login_not_required
-def landing(request):
-    if request.user.is_authenticated:
-        return redirect("portal:home")
-    return render(request, "portal/landing.html")
 
 
 def home(request):
@@ -31,7 +27,7 @@ def search(request):
     results, total = selectors.search_territories(user=request.user, query=query) if query else ([], 0)
     return render(
         request,
-        "portal/search.html",
+        "territory/search.html",
         {"query": query, "results": results, "total": total, "limit": selectors.SEARCH_LIMIT},
     )
 
@@ -45,7 +41,7 @@ def territory_detail(request, level: str, code: str):
     ]
     return render(
         request,
-        "portal/territory.html",
+        "territory/detail.html",
         {
             "territory": territory,
             "overview": overview,
@@ -60,7 +56,7 @@ def territory_detail(request, level: str, code: str):
 
 
 def _panels(territory) -> dict:
-    """Structures, aids and prevention panels, cached per territory and data version (``portal.panels``):
+    """Structures, aids and prevention panels, cached per territory and data version (``portal.territory.panels``):
     one query when cached, else 2 per panel (care structures by kind and CPTS; aids in force today and zone
     counts; access points by kind and current actions)."""
     return panels.territory_panels(

@@ -23,8 +23,9 @@ def inventory() -> list[str]:
     for name, route in _walk(get_resolver().url_patterns):
         if name:
             lines.add(f"name {name}")
-        if route.lstrip("^").startswith("api/"):
-            lines.add(f"api {route}")
+        path = route.replace("^", "").replace("$", "")  # "^api/.*/$" and "api/^.*/$" are the same address
+        if path.startswith("api/"):
+            lines.add(f"api {path}")
     return sorted(lines)
 
 

@@ -67,7 +67,7 @@ def unreachable_broker():
     Celery caches its connection and producer pools: they are set aside so that the closed port is really
     dialled, then closed and restored with the previous configuration.
     """
-    from portal.celery import app
+    from config.celery import app
 
     keys = [
         "task_always_eager",

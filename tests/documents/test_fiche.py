@@ -14,12 +14,12 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from pypdf import PdfReader
 
-from portal.dashboard import build_dashboard
 from portal.documents import services
 from portal.documents.enums import DocumentStatus
 from portal.documents.fiche import SECTIONS
 from portal.documents.models import MAX_ADHOC_COMMUNES, GeneratedDocument
 from portal.documents.rendering import LocalOnlyFetcher, html_to_pdf
+from portal.territory.dashboard import build_dashboard
 from territories.models import DataSource
 
 SECTION_TITLES = [

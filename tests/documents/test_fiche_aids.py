@@ -32,7 +32,7 @@ def test_fiche_lists_the_aids_in_force_with_amounts_and_sources(fiche_world, fic
     document = GeneratedDocument.objects.create(kind="fiche_pdf", cache_key="k", territory=w.e1, requested_by=w.elu_e1)
     context = build_fiche_context(document)
     section = next(s for s in context["sections"] if s.anchor == "aides")
-    assert section.template == "fiches/sections/aids.html"
+    assert section.template == "documents/fiche/sections/aids.html"
     html = _norm(render_fiche_html(context))
     start = html.index('id="aides"')
     part = html[start : html.index("</section>", start)]

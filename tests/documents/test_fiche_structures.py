@@ -37,7 +37,7 @@ def test_structures_section_of_an_epci_fiche(fiche_world):
 
     context = build_fiche_context(document)
     (section,) = [s for s in context["sections"] if s.anchor == "structures"]
-    assert section.template == "fiches/sections/structures.html"
+    assert section.template == "documents/fiche/sections/structures.html"
     html = render_fiche_html(context)
     for name in ("Maison de santé de Mens", "Centre de santé du Trièves", "CPTS Sud Isère"):
         assert name in html

@@ -10,10 +10,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from portal import choropleth
 from portal.documents import services
 from portal.documents.enums import DocumentKind, DocumentStatus
 from portal.documents.models import GeneratedDocument
+from portal.maps import choropleth
 from territories.models import DataSource, IndicatorValue
 from tests.documents.test_fiche import _ready_document
 

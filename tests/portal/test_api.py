@@ -1,4 +1,4 @@
-"""API glue (portal/api.py, portal/api_schema.py): strict pagination, JSON 404 for unknown addresses, documented
+"""API glue (portal/api/base.py, portal/api/schema.py): strict pagination, JSON 404 for unknown addresses, documented
 errors. Found by the schema fuzzing (test_api_fuzz.py)."""
 
 import pytest

@@ -26,7 +26,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from aids.services.catalogue import load_catalogue
-from portal.wsgi import application
+from config.wsgi import application
 from structures.services.demo import generate_demo_structures
 from tests.documents.conftest import FicheWorld
 

@@ -1,4 +1,4 @@
-"""Choropleth maps of an indicator (portal/choropleth.py, portal/map_views.py)."""
+"""Choropleth maps of an indicator (portal/maps/choropleth.py, portal/maps/views.py)."""
 
 import html
 import json
@@ -15,7 +15,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from portal import choropleth, maps
+from portal.maps import choropleth
+from portal.maps import territory_map as maps
 from territories.enums import Direction, GeometryUse, Level, Profession, Zone
 from territories.models import DataSource, Indicator, IndicatorValue, Territory, TerritoryGeometry, Zoning
 from territories.services.indicators import sync_indicator_catalogue
@@ -478,14 +479,14 @@ def test_a_500_commune_department_map_stays_under_the_size_budget(client, catalo
 
 def test_map_module_does_not_import_heavy_libraries():
     code = (
-        "import sys, django; django.setup(); import portal.urls, portal.map_views, portal.choropleth; "
+        "import sys, django; django.setup(); import config.urls, portal.maps.views, portal.maps.choropleth; "
         "heavy = [m for m in ('folium', 'mapclassify', 'branca', 'geopandas') if m in sys.modules]; "
         "sys.exit(str(heavy) if heavy else 0)"
     )
     result = subprocess.run(
         [sys.executable, "-c", code],
         cwd=settings.BASE_DIR,
-        env={"DJANGO_SETTINGS_MODULE": "portal.settings", "PATH": "/usr/bin:/bin"},
+        env={"DJANGO_SETTINGS_MODULE": "config.settings", "PATH": "/usr/bin:/bin"},
         capture_output=True,
         timeout=60,
     )

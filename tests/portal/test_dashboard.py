@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from portal import dashboard as dashboards
+from portal.territory import dashboard as dashboards
 from territories.enums import Level
 from territories.models import TerritoryPeer
 from territories.services.peers import compute_peers
@@ -260,8 +260,8 @@ def test_dashboard_of_a_territory_out_of_scope_is_a_404(client, user_kind, no_si
 
 
 def test_signals_come_first_when_the_provider_is_installed(client, monkeypatch, settings, tmp_path):
-    (tmp_path / "territories").mkdir()
-    (tmp_path / "territories" / "_signals.html").write_text(
+    (tmp_path / "alerts").mkdir()
+    (tmp_path / "alerts" / "_territory_panel.html").write_text(
         "<ul>{% for s in signals %}<li>SIGNAL {{ s }}</li>{% endfor %}</ul>"
     )
     settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}]

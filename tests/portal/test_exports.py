@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from portal import dashboard as dashboards
+from portal.territory import dashboard as dashboards
 from tests.factories import AdminFactory, EluFactory, ReferentFactory, build_hierarchy
 from tests.portal.indicator_data import fill, france, skip_geometry, value_for
 

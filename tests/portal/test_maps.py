@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.urls import reverse
 
-from portal import maps
+from portal.maps import territory_map as maps
 from territories.models import DataSource
 from tests.factories import AdminFactory, build_hierarchy
 
@@ -128,13 +128,13 @@ def test_base_map_tiles_when_configured(client, settings):
 def test_views_do_not_import_folium():
     """Folium is heavy: loaded by the map service on first use, not when the web layer is imported."""
     code = (
-        "import sys, django; django.setup(); import portal.urls, portal.views, portal.maps; "
+        "import sys, django; django.setup(); import config.urls, portal.territory.views, portal.maps.territory_map; "
         "sys.exit(1 if 'folium' in sys.modules else 0)"
     )
     result = subprocess.run(
         [sys.executable, "-c", code],
         cwd=settings.BASE_DIR,
-        env={"DJANGO_SETTINGS_MODULE": "portal.settings", "PATH": "/usr/bin:/bin"},
+        env={"DJANGO_SETTINGS_MODULE": "config.settings", "PATH": "/usr/bin:/bin"},
         capture_output=True,
         timeout=60,
     )

@@ -37,7 +37,7 @@ print(json.dumps({
 def _clean_env(**variables: str) -> dict[str, str]:
     """Only what a process needs to run, plus the given variables: no DATABASE_URL or REDIS_URL leaks in."""
     env = {name: os.environ[name] for name in ("PATH", "HOME", "LANG", "SYSTEMROOT") if name in os.environ}
-    env.update(DJANGO_SETTINGS_MODULE="portal.settings", DJANGO_READ_DOT_ENV_FILE="false", **variables)
+    env.update(DJANGO_SETTINGS_MODULE="config.settings", DJANGO_READ_DOT_ENV_FILE="false", **variables)
     return env
 
 

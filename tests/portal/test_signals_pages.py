@@ -80,7 +80,9 @@ def test_signals_template_contract(signals_world, rf):
     w = signals_world
     request = rf.get("/")
     request.user = w.elu_a
-    html = render_to_string("territories/_signals.html", {"signals": signals_for(w.a, user=w.elu_a)}, request=request)
+    html = render_to_string(
+        "alerts/_territory_panel.html", {"signals": signals_for(w.a, user=w.elu_a)}, request=request
+    )
     assert "42,0\u00a0% des médecins généralistes ont 60 ans ou plus en 2025 (département : 31,0\u00a0%)." in html
     assert "fr-alert--error" in html and "fr-alert--warning" in html
     assert "Déclenché par : 42,0\u00a0% ≥ 40\u00a0% (seuil d&#x27;alerte)" in html
@@ -91,7 +93,7 @@ def test_signals_template_contract(signals_world, rf):
 
 
 def test_signals_template_without_signals(world, rf):
-    html = render_to_string("territories/_signals.html", {"signals": signals_for(world.b, user=world.referent_d1)})
+    html = render_to_string("alerts/_territory_panel.html", {"signals": signals_for(world.b, user=world.referent_d1)})
     assert "Aucun signal d'alerte pour ce territoire" in html
 
 

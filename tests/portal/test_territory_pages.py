@@ -129,7 +129,7 @@ def test_department_page_query_count_does_not_depend_on_size(client, django_asse
 def test_territory_page_core_queries(django_assert_num_queries):
     """The page's own part, without dashboard and signals: élu's territory, territory with its parents,
     parents' visibility, communes with their visibility."""
-    from portal import selectors
+    from portal.territory import selectors
 
     tree = build_hierarchy(communes=5)
     user = EluFactory(territory=tree.epci)
@@ -176,7 +176,7 @@ def test_search_without_match_and_empty_query(client):
 
 
 def test_search_shows_total_beyond_the_limit(client):
-    from portal.selectors import SEARCH_LIMIT
+    from portal.territory.selectors import SEARCH_LIMIT
 
     department = DepartmentFactory()
     CommuneFactory.create_batch(SEARCH_LIMIT + 2, epci=None, department=department, name="Bois")

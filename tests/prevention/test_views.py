@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from portal import choropleth
+from portal.maps import choropleth
 from prevention.enums import AccessPointKind, Axis, CollectivityRole, Lever, SourceDocument
 from prevention.models import Initiative
 from prevention.selectors import ACTIONS_LAYER, POINTS_LAYER, map_layers

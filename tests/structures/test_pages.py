@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from portal import choropleth
+from portal.maps import choropleth
 from structures.enums import Stage, StructureKind
 from structures.models import Structure
 from structures.selectors import PERIMETERS_LAYER, map_layers, structures_summary

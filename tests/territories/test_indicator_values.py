@@ -200,7 +200,7 @@ def test_same_seed_same_rows_on_postgresql_and_sqlite(tree, tmp_path):
     assert stored_checksum() == source.checksum
     env = os.environ | {
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        "DJANGO_SETTINGS_MODULE": "portal.settings",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
     }
     result = subprocess.run(
         [sys.executable, "-c", SQLITE_RUN],

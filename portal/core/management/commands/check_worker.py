@@ -3,8 +3,8 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from portal.models import WorkerCheck
-from portal.services import request_worker_check
+from portal.core.models import WorkerCheck
+from portal.core.services import request_worker_check
 
 
 class Command(BaseCommand):

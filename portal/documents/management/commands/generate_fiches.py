@@ -37,7 +37,7 @@ class Command(BaseCommand):
                 raise CommandError(f"Département inconnu : {department}.")
         if sync:
             # Rendered in this process, one after the other: the enqueue hook runs the task eagerly.
-            from portal.celery import app
+            from config.celery import app
 
             app.conf.task_always_eager = True
         started = time.monotonic()

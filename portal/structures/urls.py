@@ -1,0 +1,7 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("territoires/<str:level>/<str:code>/structures/", views.territory_structures, name="territory_structures"),
+]
