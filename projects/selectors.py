@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Prefetch, Q, Sum
+from django.db.models import Prefetch, Q, Subquery
 
 from structures.team import ExtendedTeam, extended_team
 from territories.enums import Level
@@ -43,12 +43,16 @@ def training_of(territory: Territory) -> Training:
     """The latest year's counts of the territory's rows and of its communes' rows (one query)."""
     communes = Territory.objects.communes_of(territory).values("pk")
     rows = TrainingCount.objects.filter(Q(territory=territory) | Q(territory__in=communes))
-    latest = rows.order_by("-year").values_list("year", flat=True).first()
-    if latest is None:
+    latest = rows.order_by("-year").values("year")[:1]
+    found = list(rows.filter(year=Subquery(latest)).values_list("year", "supervisors", "junior_doctors", "is_demo"))
+    if not found:
         return Training()
-    totals = rows.filter(year=latest).aggregate(s=Sum("supervisors"), j=Sum("junior_doctors"))
-    demo = rows.filter(year=latest, is_demo=True).exists()
-    return Training(year=latest, supervisors=totals["s"] or 0, junior_doctors=totals["j"] or 0, is_demo=demo)
+    return Training(
+        year=found[0][0],
+        supervisors=sum(r[1] for r in found),
+        junior_doctors=sum(r[2] for r in found),
+        is_demo=any(r[3] for r in found),
+    )
 
 
 def levers_for(territory: Territory, *, on: date, user=None) -> Levers:

@@ -79,3 +79,14 @@ class StructureAdmin(SimpleHistoryAdmin):
     @admin.display(description="contour du territoire couvert (caractères)")
     def perimeter_size(self, obj):
         return len(obj.perimeter_geojson) if obj.perimeter_geojson else "—"
+
+
+@admin.register(TeamRoleCount)
+class TeamRoleCountAdmin(admin.ModelAdmin):
+    """The extended team across structures (counts by role per territory are computed from these rows)."""
+
+    list_display = ["structure", "role", "headcount"]
+    list_filter = ["role", "structure__commune__department"]
+    list_select_related = ["structure"]
+    raw_id_fields = ["structure"]
+    search_fields = ["structure__name"]

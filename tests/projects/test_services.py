@@ -120,7 +120,9 @@ def test_details_and_blockers_are_journaled(world):
     assert project.events.count() == 3
     with pytest.raises(ValidationError) as error:
         services.update_details(user=world.elu_e1, project_id=project.pk, commune=world.b)
-    assert error.value.message_dict == {"commune": ["La commune d'implantation doit être dans le territoire du projet."]}
+    assert error.value.message_dict == {
+        "commune": ["La commune d'implantation doit être dans le territoire du projet."]
+    }
 
 
 def test_opening_creates_the_structure_then_the_agreement_updates_it(world):
