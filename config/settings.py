@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "structures",
     "aids",
     "prevention",
+    "projects",
     # Web layer.
     "portal.accounts",
     "portal.documents",

@@ -6,7 +6,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from .enums import StructureKind
 from .france_sante import FranceSanteCheck
-from .models import CoveredCommune, Structure, TeamCount
+from .models import CoveredCommune, Structure, TeamCount, TeamRoleCount
 from .services.changes import record_manual_change
 from .services.perimeters import refresh_perimeter
 
@@ -14,6 +14,12 @@ from .services.perimeters import refresh_perimeter
 class TeamCountInline(admin.TabularInline):
     model = TeamCount
     fields = ["profession", "headcount", "fte"]
+    extra = 0
+
+
+class TeamRoleCountInline(admin.TabularInline):
+    model = TeamRoleCount
+    fields = ["role", "headcount"]
     extra = 0
 
 
@@ -47,10 +53,11 @@ class StructureAdmin(SimpleHistoryAdmin):
     fieldsets = [
         (None, {"fields": ["kind", "name", "stage", "finess", "opened_on", "is_demo", "source"]}),
         ("Adresse", {"fields": ["address", "postal_code", "commune", "latitude", "longitude"]}),
+        ("Accueil", {"fields": ["opening_days", "sector", "phone", "email", "website"]}),
         ("Label France Santé", {"fields": ["france_sante", "france_sante_on"]}),
-        ("Territoire couvert (CPTS)", {"fields": ["population_covered", "perimeter_size"]}),
+        ("Territoire couvert (CPTS)", {"fields": ["population_covered", "perimeter_size", "cpts_missions"]}),
     ]
-    inlines = [TeamCountInline, FranceSanteCheckInline, CoveredCommuneInline]
+    inlines = [TeamCountInline, TeamRoleCountInline, FranceSanteCheckInline, CoveredCommuneInline]
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -72,3 +79,14 @@ class StructureAdmin(SimpleHistoryAdmin):
     @admin.display(description="contour du territoire couvert (caractères)")
     def perimeter_size(self, obj):
         return len(obj.perimeter_geojson) if obj.perimeter_geojson else "—"
+
+
+@admin.register(TeamRoleCount)
+class TeamRoleCountAdmin(admin.ModelAdmin):
+    """The extended team across structures (counts by role per territory are computed from these rows)."""
+
+    list_display = ["structure", "role", "headcount"]
+    list_filter = ["role", "structure__commune__department"]
+    list_select_related = ["structure"]
+    raw_id_fields = ["structure"]
+    search_fields = ["structure__name"]

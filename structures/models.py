@@ -18,7 +18,18 @@ from simple_history.models import HistoricalRecords
 from territories.enums import Level, Profession
 from territories.models import Territory, coordinates_constraint
 
-from .enums import CPTS_STAGES, KIND_SHORT_LABELS, OPERATING_STAGES, OTHER_STAGES, Stage, StructureKind
+from .enums import (
+    CPTS_STAGES,
+    KIND_SHORT_LABELS,
+    OPERATING_STAGES,
+    OTHER_STAGES,
+    CptsMission,
+    Sector,
+    Stage,
+    StructureKind,
+    TeamRole,
+    Weekday,
+)
 
 # FINESS number: 9 characters, the first two being the département (« 2A », « 2B » in Corsica; overseas
 # « 97 » or « 9A »…« 9F » depending on the vintage): the pattern of the publisher's XSD (typeNumeroFiness).
@@ -133,6 +144,16 @@ class Structure(models.Model):
         blank=True,
         help_text="CPTS : union des contours allégés des communes couvertes, calculée à l'écriture du périmètre.",
     )
+    opening_days = models.JSONField(
+        "jours d'ouverture", default=list, blank=True, help_text="Numéros des jours (1 = lundi … 7 = dimanche)."
+    )
+    sector = models.CharField("secteur", max_length=8, choices=Sector.choices, blank=True)
+    phone = models.CharField("téléphone", max_length=20, blank=True)
+    email = models.EmailField("e-mail", blank=True)
+    website = models.URLField("site internet", blank=True)
+    cpts_missions = models.JSONField(
+        "missions de la CPTS", default=list, blank=True, help_text="CPTS : missions engagées dans l'ACI."
+    )
     is_demo = models.BooleanField("données de démonstration", default=False)
     source = models.ForeignKey(
         "territories.DataSource",
@@ -220,6 +241,12 @@ class Structure(models.Model):
             errors["france_sante_on"] = "Indiquez la date de la décision de labellisation France Santé."
         if self.kind != StructureKind.CPTS and (self.population_covered is not None or self.perimeter_geojson):
             errors["population_covered"] = "Seule une CPTS a un territoire couvert."
+        if any(day not in Weekday.values for day in self.opening_days or []):
+            errors["opening_days"] = "Jours d'ouverture : des numéros de 1 (lundi) à 7 (dimanche)."
+        if self.cpts_missions and self.kind != StructureKind.CPTS:
+            errors["cpts_missions"] = "Seule une CPTS a des missions conventionnelles."
+        elif any(m not in CptsMission.values for m in self.cpts_missions or []):
+            errors["cpts_missions"] = "Mission inconnue : " + ", ".join(str(m.label) for m in CptsMission) + "."
         if self.finess == "":
             self.finess = None
         if errors:
@@ -272,6 +299,31 @@ class CoveredCommune(models.Model):
 
     def __str__(self):
         return f"{self.structure_id} → {self.commune_id}"
+
+
+class TeamRoleCount(models.Model):
+    """Headcount of one role of the extended team (IPA, assistants médicaux, Asalée…) in a structure.
+
+    Source: the structure's declaration (entered in the admin by the CPAM), or the demonstration generator.
+    """
+
+    structure = models.ForeignKey(
+        Structure, verbose_name="structure", on_delete=models.CASCADE, related_name="team_roles"
+    )
+    role = models.CharField("rôle", max_length=20, choices=TeamRole.choices)
+    headcount = models.PositiveSmallIntegerField("effectif")
+
+    class Meta:
+        verbose_name = "effectif de l'équipe élargie"
+        verbose_name_plural = "équipe élargie"
+        ordering = ["structure", "role"]
+        constraints = [
+            models.UniqueConstraint(fields=["structure", "role"], name="team_role_count_unique_role"),
+            models.CheckConstraint(condition=Q(role__in=TeamRole.values), name="team_role_count_role_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.headcount} {self.get_role_display()}"
 
 
 # The France Santé criteria live in their own module; imported here so that Django registers the model.

@@ -262,7 +262,9 @@ def test_admin_pages_and_perimeter_refresh(client, world):
     data = {
         "kind": "cpts", "name": "CPTS du Sud", "stage": "signed", "finess": "", "opened_on": "", "address": "",
         "postal_code": "", "commune": world.b.pk, "latitude": "", "longitude": "", "population_covered": "",
+        "opening_days": "[]", "cpts_missions": '["access", "prevention"]', "sector": "",
         "team-TOTAL_FORMS": "0", "team-INITIAL_FORMS": "0",
+        "team_roles-TOTAL_FORMS": "0", "team_roles-INITIAL_FORMS": "0",
         "france_sante_checks-TOTAL_FORMS": "0", "france_sante_checks-INITIAL_FORMS": "0",
         "coverage-TOTAL_FORMS": "3", "coverage-INITIAL_FORMS": "3",
     }  # fmt: skip
@@ -277,6 +279,7 @@ def test_admin_pages_and_perimeter_refresh(client, world):
     assert response.status_code == 302, response.context["adminform"].form.errors
     cpts = Structure.objects.get(pk=world.cpts.pk)
     assert cpts.coverage.count() == 2 and cpts.perimeter_geojson and cpts.perimeter_geojson != before
+    assert cpts.cpts_missions == ["access", "prevention"]
     assert cpts.population_covered == world.a.population + world.a2.population
     assert cpts.history.count() >= 1
     # Logged as a data load: cached maps and fiches follow the correction at once.
