@@ -117,9 +117,14 @@ def test_the_demo_plan_never_labels_a_structure_that_breaks_the_socle():
 
 
 def test_generated_demo_data_hold_no_labelled_structure_breaking_the_socle(world):  # noqa: F811
-    demo.generate_demo_structures(seed=42)
+    # The world's codes come from factory sequences (they depend on the tests run before): take the first seed
+    # that labels some structures of this département, so that the loop below always has something to check.
     labelled = Structure.objects.filter(france_sante=True).prefetch_related("team", "france_sante_checks")
-    assert labelled.exists()  # seed 42 labels some structures of this département
+    for seed in range(42, 72):
+        demo.generate_demo_structures(seed=seed)
+        if labelled.exists():
+            break
+    assert labelled.exists()
     for structure in labelled:
         result = readiness(structure, on=ON)
         assert result.labelled and not result.breaks_socle, [(c.criterion, c.status) for c in result.criteria]
