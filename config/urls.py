@@ -1,7 +1,7 @@
 """Root URLs: one include per area of the web layer (``portal/<area>/urls.py``).
 
 The pages of core, territory, structures, maps, alerts, aids and prevention share the ``portal:`` namespace
-(their URL names predate the split); accounts, documents and contact have their own.
+(their URL names predate the split); accounts, documents, contact and projects have their own.
 """
 
 from django.contrib import admin
@@ -14,6 +14,7 @@ urlpatterns = [
     path("compte/", include("portal.accounts.urls")),
     path("documents/", include("portal.documents.urls")),
     path("demandes/", include("portal.contact.urls")),
+    path("", include("portal.projects.urls")),  # /projets/…, /offres/… (namespace projects)
     path("admin/", admin.site.urls),
     path("api/", include("portal.api.urls")),
 ]

@@ -55,8 +55,14 @@ def training_of(territory: Territory) -> Training:
     )
 
 
-def levers_for(territory: Territory, *, on: date, user=None) -> Levers:
-    """The levers block of a territory page. Constant number of queries (about ten)."""
+LEVER_LEVELS = (Level.COMMUNE, Level.EPCI, Level.DEPARTMENT)
+
+
+def levers_for(territory: Territory, *, on: date, user=None) -> Levers | None:
+    """The levers block of a commune, EPCI or département page (None elsewhere). Six queries whatever the size:
+    partners, CLS, offers, extended team (2), training."""
+    if territory.level not in LEVER_LEVELS:
+        return None
     department_id = territory.pk if territory.level == Level.DEPARTMENT else territory.department_id
     partners = list(Partner.objects.filter(department_id=department_id)) if department_id else []
     around = [pk for pk in (territory.pk, territory.epci_id) if pk]

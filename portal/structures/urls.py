@@ -4,4 +4,5 @@ from . import views
 
 urlpatterns = [
     path("territoires/<str:level>/<str:code>/structures/", views.territory_structures, name="territory_structures"),
+    path("structures/<int:structure_id>/", views.structure_detail, name="structure"),
 ]

@@ -10,13 +10,19 @@ from __future__ import annotations
 import django_filters
 from django import forms
 from django.core.paginator import Paginator
-from django.shortcuts import render
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 
+from portal.structures.small_map import small_map
 from portal.territory import selectors
-from structures.enums import OPERATING_STAGES, Stage, StructureKind
-from structures.models import Structure
+from structures import france_sante
+from structures.enums import OPERATING_STAGES, TEAM_ROLE_PLURALS, CptsMission, Stage, StructureKind, Weekday
+from structures.models import PROFESSION_ORDER, PROFESSION_PLURALS, Structure
 from structures.selectors import count_by_kind, with_details
+from territories.enums import GeometryUse, Level
+from territories.models import Territory, TerritoryGeometry
 
 PAGE_SIZE = 50
 SELECT = forms.Select(attrs={"class": "fr-select"})
@@ -83,5 +89,72 @@ def territory_structures(request, level: str, code: str):
             "page": page,
             "query": query.urlencode(),
             "kinds": StructureKind,
+        },
+    )
+
+
+def structure_detail(request, structure_id: int):
+    """One structure: team and extended team, opening days, secteur, France Santé criteria, contact, CPTS
+    missions and member communes, a small map. 404 unless it lies in (or, for a CPTS, covers) a commune the
+    user may see. Constant number of queries: structure with commune (1), team, extended team, checks,
+    covered communes (4 prefetches), its contour (1)."""
+    visible_communes = Territory.objects.visible_to(request.user).filter(level=Level.COMMUNE)
+    structure = get_object_or_404(
+        Structure.objects.for_communes(visible_communes)
+        .select_related("commune", "commune__epci", "commune__department")
+        .prefetch_related(
+            "team",
+            "team_roles",
+            "france_sante_checks",
+            Prefetch(
+                "covered_communes",
+                queryset=Territory.objects.only("level", "code", "name", "centroid_lat", "centroid_lon").order_by(
+                    "name", "code"
+                ),
+            ),
+        ),
+        pk=structure_id,
+    )
+    is_cpts = structure.kind == StructureKind.CPTS
+    communes = list(structure.covered_communes.all()) if is_cpts else None
+    readiness = france_sante.readiness(structure, on=timezone.localdate(), communes=communes or None)
+    contour = structure.perimeter_geojson if is_cpts and structure.perimeter_geojson else None
+    if contour is None:
+        contour = (
+            TerritoryGeometry.objects.filter(territory_id=structure.commune_id, use=GeometryUse.LIGHT)
+            .values_list("geojson", flat=True)
+            .first()
+        )
+    return render(
+        request,
+        "structures/detail.html",
+        {
+            "structure": structure,
+            "team": [
+                (
+                    m.headcount,
+                    PROFESSION_PLURALS[m.profession] if m.headcount > 1 else m.get_profession_display(),
+                    m.fte,
+                )
+                for m in sorted(structure.team.all(), key=lambda m: PROFESSION_ORDER.get(m.profession, 99))
+                if m.headcount
+            ],
+            "team_roles": [
+                (r.headcount, TEAM_ROLE_PLURALS[r.role] if r.headcount > 1 else r.get_role_display())
+                for r in structure.team_roles.all()
+                if r.headcount
+            ],
+            "opening_days": [Weekday(d).label for d in sorted(structure.opening_days or []) if d in Weekday.values],
+            "missions": [CptsMission(m).label for m in structure.cpts_missions or [] if m in CptsMission.values],
+            "communes": communes or [],
+            "readiness": readiness,
+            "map": small_map(contour, lat=structure.latitude, lon=structure.longitude),
+            "crumbs": [
+                ("Accueil", reverse("portal:home")),
+                (
+                    structure.commune.name,
+                    reverse("portal:territory", args=[structure.commune.level, structure.commune.code]),
+                ),
+            ],
         },
     )

@@ -1,6 +1,7 @@
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import cache_control
 
 from portal.aids import views as aids_views
@@ -10,6 +11,7 @@ from portal.maps import territory_map as maps
 from portal.prevention import views as prevention_views
 from portal.territory import dashboard as dashboards
 from portal.territory import exports, panels, selectors
+from projects.selectors import levers_for
 from structures.selectors import structures_summary
 
 
@@ -51,6 +53,7 @@ def territory_detail(request, level: str, code: str):
             "map_choices": choropleth.map_choices(territory),  # the indicator map's form (one query)
             **_panels(territory),
             "can_contact_cpam": contact_perms.can_create(request.user, territory),
+            "levers": levers_for(territory, on=timezone.localdate(), user=request.user),  # 6 queries
         },
     )
 
