@@ -12,6 +12,7 @@ from dataclasses import dataclass
 WIDTH = 320
 HEIGHT = 240
 PADDING = 12
+MIN_SPAN = 0.02  # degrees: about 2 km
 
 
 @dataclass
@@ -49,16 +50,15 @@ def small_map(geojson: str | dict | None, *, lat: float | None, lon: float | Non
     if not points:
         return SmallMap(paths=[], point=None)
     xs, ys = [p[0] for p in points], [p[1] for p in points]
-    mid_lat = math.radians((min(ys) + max(ys)) / 2)
-    kx = math.cos(mid_lat)
-    span_x = max((max(xs) - min(xs)) * kx, 1e-3)
-    span_y = max(max(ys) - min(ys), 1e-3)
-    scale = min((WIDTH - 2 * PADDING) / span_x, (HEIGHT - 2 * PADDING) / span_y)
-    off_x = (WIDTH - span_x * scale) / 2
-    off_y = (HEIGHT - span_y * scale) / 2
+    kx = math.cos(math.radians((min(ys) + max(ys)) / 2))
+    # Extents around the centre, at least MIN_SPAN degrees (a lone point sits in the middle).
+    cx, cy = (min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2
+    half_x = max((max(xs) - min(xs)) * kx, MIN_SPAN) / 2
+    half_y = max(max(ys) - min(ys), MIN_SPAN) / 2
+    scale = min((WIDTH - 2 * PADDING) / (2 * half_x), (HEIGHT - 2 * PADDING) / (2 * half_y))
 
     def project(x: float, y: float) -> tuple[float, float]:
-        return (round(off_x + (x - min(xs)) * kx * scale, 1), round(off_y + (max(ys) - y) * scale, 1))
+        return (round(WIDTH / 2 + (x - cx) * kx * scale, 1), round(HEIGHT / 2 - (y - cy) * scale, 1))
 
     paths = []
     for ring in rings:
