@@ -537,8 +537,14 @@ def section_contacts(subject: Subject, dashboard: Dashboard) -> Section:
         .select_related("department")
         .order_by("department__code", "last_name", "first_name", "email")
     )
+    from projects.models import Partner
+
+    partners = list(Partner.objects.filter(department_id__in=departments).select_related("department"))
     return Section(
-        "contacts", "Vos contacts à la CPAM", "documents/fiche/sections/contacts.html", {"referents": referents}
+        "contacts",
+        "Vos contacts à la CPAM et vos partenaires",
+        "documents/fiche/sections/contacts.html",
+        {"referents": referents, "partners": partners},
     )
 
 

@@ -74,13 +74,18 @@ def data_vintage() -> str:
 
 
 def _contacts_signature(department_ids: list[int]) -> list:
-    """Referents shown in the contacts section: a change of referent gives a new fiche."""
+    """Referents and partners shown in the contacts section: a change of either gives a new fiche."""
     from portal.accounts.models import User
+    from projects.models import Partner
 
     return list(
         User.objects.filter(role=Role.REFERENT, is_active=True, department_id__in=department_ids)
         .order_by("pk")
         .values_list("pk", "email", "first_name", "last_name", "referent_domains")
+    ) + list(
+        Partner.objects.filter(department_id__in=department_ids)
+        .order_by("pk")
+        .values_list("pk", "name", "role_for_elus", "email", "phone", "website", "position")
     )
 
 
