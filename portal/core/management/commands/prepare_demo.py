@@ -14,6 +14,8 @@ STEPS = [
     ("structures de démonstration (CPTS, MSP, centres de santé…)", "generate_demo_structures", {"if_empty": True}),
     ("initiatives inspirantes", "load_initiatives", {}),  # real data (seeds 000-003), after the territories
     ("prévention et accès aux droits de démonstration", "generate_demo_prevention", {"if_empty": True}),
+    ("annuaire des partenaires (Isère)", "load_partners", {}),  # real data (CPAM booklet), never overwrites
+    ("équipe élargie et formation de démonstration", "generate_demo_levers", {"if_empty": True}),
     ("comptes de démonstration", "create_demo_accounts", {}),
     ("demandes à la CPAM de démonstration", "create_demo_requests", {}),
 ]
