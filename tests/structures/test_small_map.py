@@ -1,6 +1,6 @@
 """The structure page's small SVG map: contour and point inside the frame, a lone point in the middle."""
 
-from portal.projects.small_map import HEIGHT, PADDING, WIDTH, small_map
+from portal.structures.small_map import HEIGHT, PADDING, WIDTH, small_map
 
 SQUARE = {"type": "Polygon", "coordinates": [[[5.0, 45.0], [5.2, 45.0], [5.2, 45.1], [5.0, 45.1], [5.0, 45.0]]]}
 
