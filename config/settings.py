@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "aids",
     "prevention",
     "projects",
+    "accessibility",
     # Web layer.
     "portal.accounts",
     "portal.documents",

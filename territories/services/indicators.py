@@ -20,6 +20,7 @@ from django.db.models import Q, Sum
 
 from ..catalogue import CATALOGUE, MODEL_FIELDS
 from ..enums import Level
+from ..events import supply_changed
 from ..models import DataSource, Indicator, IndicatorValue, Territory, Zoning
 from .indicator_aggregation import Hierarchy, IndicatorSpec, aggregate
 from .indicator_demo import DEFAULT_YEARS, GENERATOR_VERSION, simulate_communes
@@ -455,7 +456,7 @@ def generate_demo_data(*, seed: int = 42, years: tuple[int, ...] = DEFAULT_YEARS
     )
     log(f"zonages ARS : {len(zoning)} arrêtés en {lap('zoning_s'):.1f} s")
     duration = time.perf_counter() - started
-    return DataSource.objects.create(
+    source = DataSource.objects.create(
         name=DEMO_SOURCE_NAME,
         version=demo_version(seed),
         checksum=checksum,
@@ -473,6 +474,8 @@ def generate_demo_data(*, seed: int = 42, years: tuple[int, ...] = DEFAULT_YEARS
         + ", ".join(f"{k} {v:.1f}" for k, v in timings.items())
         + (f". Couples (indicateur, année) réels conservés : {len(real_pairs)}." if real_pairs else ""),
     )
+    supply_changed.send(sender=DataSource, source=source)
+    return source
 
 
 def _insert_zonings(*, commune_ids: np.ndarray, zones: list, valid_from: list, valid_until: list) -> None:
