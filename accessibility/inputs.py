@@ -40,6 +40,7 @@ class GpSupply:
     year: int | None
     fte: pd.Series  # commune id → FTE
     leaving_5y: pd.Series  # commune id → FTE expected to retire within OUTLOOK_YEARS (0 where ages are unknown)
+    aged_60_plus: pd.Series  # commune id → GPs aged 60 or more (NaN where ages are unknown)
     is_demo: bool
     has_ages: bool
 
@@ -68,12 +69,13 @@ def gp_supply(*, year: int | None = None, commune_ids=None) -> GpSupply:
     counts = _commune_rows(GP_COUNT, year, commune_ids)
     ages = _commune_rows(GP_60_PLUS, year, commune_ids)
     fte = counts["numerator"].fillna(0) * FTE_PER_GP
-    aged = ages["numerator"].reindex(fte.index).fillna(0)
-    leaving = np.minimum(aged * SHARE_OF_60_PLUS_LEAVING_IN_5_YEARS * FTE_PER_GP, fte)
+    aged = ages["numerator"].reindex(fte.index)
+    leaving = np.minimum(aged.fillna(0) * SHARE_OF_60_PLUS_LEAVING_IN_5_YEARS * FTE_PER_GP, fte)
     return GpSupply(
         year=year,
         fte=fte,
         leaving_5y=leaving,
+        aged_60_plus=aged,
         is_demo=bool(counts["is_demo"].any()) if len(counts) else False,
         has_ages=len(ages) > 0,
     )

@@ -50,10 +50,11 @@ class AutoSchema(SpectacularAutoSchema):
         if direction != "response":
             return responses
         names = {parameter["name"] for parameter in self._get_parameters()}
+        has_body = self.method in ("POST", "PUT", "PATCH")  # a body is validated (400) and names objects (404)
         errors = {"403": ("Error", ERROR_SCHEMA, "Non connecté.")}
-        if names:
+        if names or has_body:
             errors["400"] = ("ValidationError", VALIDATION_ERROR_SCHEMA, "Paramètre invalide (message en français).")
-        if names - PAGINATION_PARAMETERS:
+        if names - PAGINATION_PARAMETERS or has_body:
             errors["404"] = ("Error", ERROR_SCHEMA, "Territoire ou objet introuvable (ou non visible).")
         for code, (name, schema, description) in errors.items():
             responses.setdefault(code, self._error_response(name, schema, description))

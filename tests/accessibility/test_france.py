@@ -63,6 +63,7 @@ def demo_france(django_db_blocker, reference_data):
         year=2025,
         fte=pd.Series(gps.to_numpy(), index=ids.to_numpy()),
         leaving_5y=pd.Series(aged.to_numpy() * SHARE_OF_60_PLUS_LEAVING_IN_5_YEARS, index=ids.to_numpy()),
+        aged_60_plus=pd.Series(aged.to_numpy(), index=ids.to_numpy()),
         is_demo=True,
         has_ages=True,
     )
