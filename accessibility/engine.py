@@ -22,6 +22,7 @@ matrices; no Python loop over pairs of communes.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -204,10 +205,15 @@ _OVERSEAS_CRS = {"971": 5490, "972": 5490, "973": 2972, "974": 2975, "976": 4471
 _OVERSEAS_OFFSET_M = 10_000_000.0
 
 
-def project(latitude: np.ndarray, longitude: np.ndarray, department: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Metres east and north: Lambert-93 (EPSG:2154) for the mainland and Corsica, UTM for overseas."""
+@functools.lru_cache(maxsize=8)
+def _transformer(epsg: int):
     from pyproj import Transformer
 
+    return Transformer.from_crs(4326, epsg, always_xy=True)
+
+
+def project(latitude: np.ndarray, longitude: np.ndarray, department: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Metres east and north: Lambert-93 (EPSG:2154) for the mainland and Corsica, UTM for overseas."""
     latitude = np.asarray(latitude, dtype=float)
     longitude = np.asarray(longitude, dtype=float)
     department = np.asarray(department, dtype=str)
@@ -219,7 +225,6 @@ def project(latitude: np.ndarray, longitude: np.ndarray, department: np.ndarray)
         rows &= np.isfinite(latitude) & np.isfinite(longitude)
         if not rows.any():
             continue
-        transformer = Transformer.from_crs(4326, epsg, always_xy=True)
-        x[rows], y[rows] = transformer.transform(longitude[rows], latitude[rows])
+        x[rows], y[rows] = _transformer(epsg).transform(longitude[rows], latitude[rows])
         x[rows] += rank * _OVERSEAS_OFFSET_M
     return x, y

@@ -30,7 +30,7 @@ from territories.enums import Level
 from territories.models import Territory
 
 from . import engine
-from .inputs import Communes, gp_supply, load_communes
+from .inputs import Communes, GpSupply, gp_supply, load_window
 from .models import MAX_CHANGES
 
 ZIP_THRESHOLD = 2.5  # consultations a year per inhabitant: the « sous-densité » threshold of the zonings
@@ -234,7 +234,7 @@ class ScenarioResult:
     changes: list[Change] = field(default_factory=list)
 
 
-def _window(changes: list[Change], radius_m: float) -> Communes:
+def _window(changes: list[Change], radius_m: float) -> tuple[Communes, GpSupply]:
     """Communes whose centroid lies within 3 radii (a conservative box) of a changed commune."""
     points = [c.commune for c in changes] + [c.from_commune for c in changes if c.from_commune]
     margin_lat = 3 * radius_m / 111_000 * 1.05
@@ -250,7 +250,7 @@ def _window(changes: list[Change], radius_m: float) -> Communes:
             centroid_lon__lte=p.centroid_lon + margin_lon,
         )
         box = q if box is None else box | q
-    return load_communes(Territory.objects.communes().filter(box))
+    return load_window(Territory.objects.communes().filter(box))
 
 
 def simulate(changes: list[Change], parameters: engine.Parameters | None = None) -> ScenarioResult:
@@ -258,9 +258,8 @@ def simulate(changes: list[Change], parameters: engine.Parameters | None = None)
     started = time.perf_counter()
     parameters = parameters or engine.Parameters()
     radius = parameters.travel.search_radius_m(parameters.decay.reach_min)
-    communes = _window(changes, radius)
+    communes, supply = _window(changes, radius)
     frame = communes.frame
-    supply = gp_supply(commune_ids=frame["id"].tolist())
     fte = supply.fte.reindex(frame["id"]).fillna(0).to_numpy(dtype=float)
     position = pd.Series(np.arange(len(frame)), index=frame["id"].to_numpy())
     delta = np.zeros(len(frame))

@@ -22,7 +22,7 @@ from territories.services.indicators import replace_values
 
 from . import engine
 from .indicators import APL_COMPUTED, APL_OUTLOOK_CHANGE, ensure_indicators
-from .inputs import Communes, GpSupply, gp_supply, load_communes
+from .inputs import Communes, GpSupply, load_window
 
 SOURCE_NAME = "accessibilité calculée (médecins généralistes)"
 
@@ -44,8 +44,7 @@ def supply_vector(communes: Communes, fte: pd.Series, parameters: engine.Paramet
 def compute_france(parameters: engine.Parameters | None = None) -> FranceResult:
     """The accessibility of every commune of France with the stored supply."""
     mark = time.perf_counter()
-    communes = load_communes()
-    supply = gp_supply()
+    communes, supply = load_window()
     if supply.year is None or not len(communes):
         raise ValidationError("Aucun effectif de médecins généralistes en base : rien à calculer.")
     return compute(communes, supply, parameters, timings={"read_s": time.perf_counter() - mark})

@@ -117,6 +117,14 @@ def bench_dashboard() -> None:
     bench()
 
 
+def bench_accessibility() -> None:
+    """Computed accessibility of all France, scenarios of an EPCI and a département (tests/bench_accessibility.py)."""
+    _django_setup()
+    from tests.bench_accessibility import bench_accessibility as bench
+
+    bench()
+
+
 DEMO_TARGET_S = 90
 DEMO_TARGET_MB = 300
 
@@ -221,6 +229,7 @@ BENCHMARKS: list[tuple[str, Callable[[], object]]] = [
     ("map_department", bench_map_department),
     ("dashboard", bench_dashboard),
     ("demo_generation", bench_demo_generation),
+    ("accessibility", bench_accessibility),
 ]
 
 

@@ -88,3 +88,21 @@ def stored(code: str, territory, year: int = YEAR) -> float | None:
 
 
 __all__ = ["Indicator", "Level", "World", "stored"]
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _neutral_factory_sequences():
+    """Leave the factories' sequences as this module found them: tests run after these ones (aids, …) build
+    territories with fixed codes that a shifted sequence could collide with."""
+    import factory
+
+    from tests import factories
+
+    classes = [c for c in vars(factories).values() if isinstance(c, type) and issubclass(c, factory.Factory)]
+    saved = {c: c._meta._counter.seq if c._meta._counter else None for c in classes}
+    yield
+    # Counters created during the module start afresh (0), then the ones that existed get their value back
+    # (subclasses share their parent's counter object).
+    for cls, seq in sorted(saved.items(), key=lambda item: item[1] is not None):
+        if cls._meta._counter is not None:
+            cls._meta._counter.seq = 0 if seq is None else seq
