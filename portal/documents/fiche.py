@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Max, Min, Sum
 from django.utils import timezone
 
+from accessibility import selectors as accessibility_selectors
 from aids.models import Aid
 from aids.services.eligibility import aids_summary
 from portal.accounts.enums import Role
@@ -430,6 +431,19 @@ def section_access(subject: Subject, dashboard: Dashboard) -> Section:
     )
 
 
+def section_accessibility(subject: Subject, dashboard: Dashboard) -> Section:
+    """Computed accessibility beside the DREES APL, the gap explained, the five-year outlook (2 queries)."""
+    return Section(
+        "accessibilite",
+        "Accessibilité calculée aux médecins généralistes",
+        "documents/fiche/sections/accessibility.html",
+        {
+            "summary": accessibility_selectors.summary(subject.commune_queryset()),
+            "parameters": accessibility_selectors.method_parameters(),
+        },
+    )
+
+
 def section_map(subject: Subject, dashboard: Dashboard) -> Section:
     t = subject.territory
     outline = None
@@ -576,6 +590,7 @@ SECTIONS: list[Callable[[Subject, Dashboard], Section]] = [
     section_supply,
     section_infra,
     section_access,
+    section_accessibility,
     section_map,
     section_structures,
     section_aids,

@@ -43,7 +43,7 @@ logger = logging.getLogger(__name__)
 
 # Bump when the fiche's template or its context builder change what a fiche shows: old fiches are then
 # regenerated on the next request instead of being served again.
-FICHE_TEMPLATE_VERSION = "fiche-2026-11-1"
+FICHE_TEMPLATE_VERSION = "fiche-2026-12-accessibility"
 
 FICHE_LEVELS = (Level.REGION, Level.DEPARTMENT, Level.EPCI, Level.COMMUNE)
 BATCH_LEVELS = (Level.EPCI, Level.COMMUNE)
