@@ -216,6 +216,8 @@ class CommuneRow:
     population: int
     before: float
     after: float
+    latitude: float | None = None
+    longitude: float | None = None
 
     @property
     def change(self) -> float:
@@ -280,7 +282,15 @@ def simulate(changes: list[Change], parameters: engine.Parameters | None = None)
     affected = np.flatnonzero(reach & (np.abs(after - before) > 1e-9))
     population = frame["population"].to_numpy()
     rows = [
-        CommuneRow(frame["code"].iat[i], frame["name"].iat[i], int(population[i]), float(before[i]), float(after[i]))
+        CommuneRow(
+            frame["code"].iat[i],
+            frame["name"].iat[i],
+            int(population[i]),
+            float(before[i]),
+            float(after[i]),
+            float(frame["latitude"].iat[i]),
+            float(frame["longitude"].iat[i]),
+        )
         for i in affected
     ]
     rows.sort(key=lambda r: (r.change, r.code))

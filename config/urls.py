@@ -7,7 +7,7 @@ The pages of core, territory, structures, maps, alerts, aids and prevention shar
 from django.contrib import admin
 from django.urls import include, path
 
-AREAS = ["core", "territory", "structures", "maps", "alerts", "aids", "prevention"]
+AREAS = ["core", "territory", "structures", "maps", "alerts", "aids", "prevention", "accessibility"]
 
 urlpatterns = [
     path("", include(([path("", include(f"portal.{area}.urls")) for area in AREAS], "portal"))),
