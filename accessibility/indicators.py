@@ -64,8 +64,10 @@ OUTLOOK_RULE_DEFINITION = {
     "code": OUTLOOK_RULE,
     "label": "Risque de baisse de l'accessibilité",
     "comparison": SignalComparison.BELOW_THRESHOLD,
-    "vigilance_threshold": -10,
-    "alert_threshold": -20,
+    # The demo supply loses about a quarter of its GPs in 5 years everywhere (a third aged 60 or more): the signal
+    # flags the communes that would lose clearly more than that, the worst quarter of them or so.
+    "vigilance_threshold": -30,
+    "alert_threshold": -40,
     "explanation_template": "Risque de baisse de l'accessibilité : si les médecins généralistes qui atteignent "
     "67 ans d'ici 5 ans ne sont pas remplacés, l'accessibilité évoluerait de {value} "
     "({reference_label} : {reference}).",

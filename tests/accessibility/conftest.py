@@ -9,7 +9,7 @@ YEAR = 2025
 # Communes placed along a parallel near Grenoble (45.2° N): 0.01° of longitude ≈ 0.78 km.
 LAYOUT = [
     # name, EPCI, longitude, population, GPs, GPs aged 60+
-    ("Pôle", "e1", 5.70, 20_000, 18, 9),
+    ("Pôle", "e1", 5.70, 20_000, 18, 12),
     ("Voisine", "e1", 5.76, 3_000, 1, 1),
     ("Hameau", "e1", 5.90, 400, 0, 0),
     ("Bourg", "e2", 6.10, 2_500, 2, 0),

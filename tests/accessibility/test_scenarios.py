@@ -75,7 +75,7 @@ def test_a_commune_without_coordinates_is_refused(world):
 
 def test_retirement_defaults_to_the_gps_aged_60_or_more(world, elu):
     (change,) = read_changes(user=elu, changes=[{"action": "retirement", "commune": "38001"}])
-    assert change.fte == -9
+    assert change.fte == -12
 
 
 def test_addition_at_a_structure_goes_to_its_commune(world, elu):

@@ -33,7 +33,7 @@ def test_outlook_is_a_fall_where_old_gps_leave_and_raises_the_signal(world):
     from territories.services.signals import evaluate_signals
 
     services.store_france()
-    assert stored(APL_OUTLOOK_CHANGE, world.communes["Pôle"]) < -20  # half the GPs are 60+: 3/4 of them leave
+    assert stored(APL_OUTLOOK_CHANGE, world.communes["Pôle"]) < -40  # 12 of 18 GPs are 60+: 3/4 of them leave
     assert stored(APL_OUTLOOK_CHANGE, world.communes["Bourg"]) > stored(APL_OUTLOOK_CHANGE, world.communes["Pôle"])
     assert SignalRule.objects.get(code=OUTLOOK_RULE).label == "Risque de baisse de l'accessibilité"
     evaluate_signals()
