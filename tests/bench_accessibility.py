@@ -32,7 +32,7 @@ DEPARTMENT_TARGET_S = 3.0
 
 CHILD = """
 import os, sys, time, django
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django.setup()
 from accessibility.inputs import load_window
 from accessibility.services import compute_france, store_france
@@ -166,6 +166,6 @@ def bench_accessibility() -> None:
 if __name__ == "__main__":
     import django
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     django.setup()
     bench_accessibility()

@@ -1,6 +1,6 @@
 """« Et si… ? » pages: the scenario page of a territory, a saved scenario, the method page.
 
-Access: the territory through ``portal.selectors.get_visible_territory`` (404 otherwise); the changes through
+Access: the territory through ``portal.territory.selectors.get_visible_territory`` (404 otherwise); the changes through
 ``accessibility.scenarios.read_changes`` (communes the user may see, French messages); a saved scenario through
 ``Scenario.objects.visible_to`` (author; referents of its département once shared). Nothing stored is changed.
 """
