@@ -92,15 +92,19 @@ __all__ = ["Indicator", "Level", "World", "stored"]
 
 @pytest.fixture(autouse=True, scope="module")
 def _neutral_factory_sequences():
-    """Leave the factories' sequences as this module found them: tests run after these ones (aids, …) build
-    territories with fixed codes that a shifted sequence could collide with."""
+    """Leave the factories' sequences and random state as this module found them: tests run after these ones
+    (aids, …) build territories with fixed codes a shifted sequence could collide with, and check pages for
+    patterns a shifted random name could contain."""
     import factory
+    import factory.random
 
     from tests import factories
 
     classes = [c for c in vars(factories).values() if isinstance(c, type) and issubclass(c, factory.Factory)]
     saved = {c: c._meta._counter.seq if c._meta._counter else None for c in classes}
+    random_state = factory.random.get_random_state()  # Faker's values too (names, e-mails…)
     yield
+    factory.random.set_random_state(random_state)
     # Counters created during the module start afresh (0), then the ones that existed get their value back
     # (subclasses share their parent's counter object).
     for cls, seq in sorted(saved.items(), key=lambda item: item[1] is not None):
