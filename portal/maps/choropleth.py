@@ -1,18 +1,25 @@
 """Choropleth maps of one indicator over a territory: a Folium (Leaflet) page with layers and a legend.
 
-What is drawn, by level of the mapped territory (:data:`UNITS`): the communes of a région, a département
-or an EPCI; the IRIS of a commune (or the commune itself, « pas de données infra-communales », when no
-IRIS value is stored); the départements of France. Communes of a département or a région use the
-``light`` geometries, the others the ``detail`` ones.
+What is drawn, by level of the mapped territory (:data:`portal.maps.geometry.UNITS`): the communes of a
+région, a département or an EPCI; the IRIS of a commune (or the commune itself, « pas de données
+infra-communales », when no IRIS value is stored); the départements of France.
 
-Layers (Folium FeatureGroups and a LayerControl, no Bootstrap or jQuery needed):
-- the indicator, in 5 classes (mapclassify quantiles by default, Fisher-Jenks on request) on a sequential
-  scale where the dark end is always the worrying one (:func:`class_colors`); masked values are grey
+Values and geometry are sent once: the page carries the values by unit code; the geometry (units, and the
+context layer: neighbours, département boundaries, main towns) is the same for every indicator, year,
+classification and user, fitted to the scale shown, and fetched from ``contours.geojson``
+(:mod:`portal.maps.geometry`, cached per data version, by the browser too). The downloaded file inlines it.
+
+Layers (custom Leaflet layers in Folium elements, a LayerControl; no Bootstrap or jQuery needed):
+- the context layer (light grey neighbours, dashed département boundaries, town names), so that a map
+  reads without base-map tiles; hidden by default when ``MAP_TILES_URL`` is set;
+- the indicator, in 5 classes on a sequential scale where the dark end is always the worrying one
+  (:func:`class_colors`): quantiles by default, Fisher-Jenks (jenkspy) on request, zero in a class of its
+  own when it is the minimum (:func:`class_bounds`); the legend names the method. Masked values are grey
   « secret statistique » and carry no value in the page; missing values are « pas de donnée »;
-- the territory's contour;
-- the ARS zoning of the communes for GPs (ZIP / ZAC / hors zone) in force on the day of rendering;
+- the territory's contour; the ARS zoning of the communes for GPs (ZIP / ZAC / hors zone) in force today;
 - any layer of :data:`LAYER_PROVIDERS` (care structures, CPTS perimeters, access-to-rights points,
-  prevention actions once those apps have data).
+  prevention actions), simplified to the scale; crowded point layers hidden until asked for.
+The map is fitted to the territory in the space the legend leaves free.
 
 Access: the view has checked that the user may see the territory. Values of a non-public indicator are
 shown only for the units the user may see (``Territory.objects.visible_to``), the others are
@@ -20,9 +27,13 @@ shown only for the units the user may see (``Territory.objects.visible_to``), th
 classification, data version (latest DataSource), tiles URL, day (zoning in force) and, for a
 non-public indicator, the user's visibility scope.
 
+Memory: neither mapclassify (scipy, scikit-learn, matplotlib: +110 MB) nor geopandas is imported here;
+classes use numpy and jenkspy, geometry shapely only.
+
 The page works offline and under the portal's CSP (see :mod:`portal.maps.territory_map`): Leaflet from our static
 files, nonce on inline scripts, the legend is a Leaflet control built from escaped HTML, no inline event
-handler. :func:`standalone_html` inlines Leaflet's JS and CSS so that the downloaded file opens from disk.
+handler. :func:`standalone_html` inlines Leaflet's JS and CSS and the geometry so that the downloaded file
+opens from disk.
 
 Other services (the GeneratedDocument ``map_html`` job) call :func:`resolve` then :func:`standalone_html`.
 """
@@ -36,7 +47,6 @@ import hashlib
 import html
 import json
 import re
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -45,32 +55,24 @@ from pathlib import Path
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Exists, OuterRef
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from portal.maps import geometry as map_geometry
 from portal.maps import territory_map as maps
+from portal.maps.geometry import UNITS
 from portal.territory.dashboard import format_number
-from territories.enums import Direction, GeometryUse, Level, Profession, Zone
-from territories.models import Indicator, IndicatorValue, Territory, TerritoryGeometry, Zoning
+from territories.enums import Direction, Level, Profession, Zone
+from territories.models import Indicator, IndicatorValue, Territory, Zoning
 
 CACHE_KEY_VERSION = 1
 CLASS_COUNT = 5
 DEFAULT_INDICATOR = "gp_density"
-# Fisher-Jenks is O(k·n²) in pure Python (no numba here): beyond this many values it runs on as many evenly
-# spaced quantiles of the values (an approximation: breaks within a few % of the exact ones, 0.5 s).
-JENKS_SAMPLE = 200
+# Fisher-Jenks is O(k·n²) (jenkspy, in C): beyond this many values it runs on as many evenly spaced quantiles
+# of the values (breaks within a few % of the exact ones, a few ms instead of 0.3 s for 5,000 communes).
+JENKS_SAMPLE = 1000
 SCHEMES = {"quantiles": "quantiles", "jenks": "seuils naturels (Fisher-Jenks)"}
-
-# Mapped territory level → (unit level, unit field pointing to the territory, geometry use of the units).
-UNITS = {
-    Level.COUNTRY: (Level.DEPARTMENT, None, GeometryUse.LIGHT),
-    Level.REGION: (Level.COMMUNE, "region", GeometryUse.LIGHT),
-    Level.DEPARTMENT: (Level.COMMUNE, "department", GeometryUse.LIGHT),
-    Level.EPCI: (Level.COMMUNE, "epci", GeometryUse.DETAIL),
-    Level.COMMUNE: (Level.IRIS, "commune", GeometryUse.DETAIL),
-}
-# Coordinates decimals by geometry use: 4 decimals ≈ 10 m, 5 ≈ 1 m.
-DECIMALS = {GeometryUse.LIGHT: 4, GeometryUse.DETAIL: 5}
 
 # ColorBrewer sequential ramps (light → dark), colour-blind safe.
 REDS = ("#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15")
@@ -90,8 +92,11 @@ ZONE_STYLES = {
 }
 # Page styles (a <style> element: allowed by the CSP's style-src 'unsafe-inline'): wrap long tooltips.
 PAGE_STYLE = (
-    "<style>html .leaflet-container{font:12px/1.4 Marianne,Arial,sans-serif}"
-    ".leaflet-tooltip.portal-tooltip{white-space:normal;width:260px}</style>"
+    "<style>html .leaflet-container{font:12px/1.4 Marianne,Arial,sans-serif;background:#fff}"
+    ".leaflet-tooltip.portal-tooltip{white-space:normal;width:260px}"
+    ".leaflet-tooltip.portal-town{background:none;border:0;box-shadow:none;padding:0 2px;font-weight:bold;"
+    "color:#161616;text-shadow:0 0 2px #fff,0 0 2px #fff,0 0 3px #fff}.leaflet-tooltip.portal-town:before{display:none}"
+    "</style>"
 )
 ZONE_LABELS = {Zone.ZIP: "ZIP", Zone.ZAC: "ZAC", Zone.NONE: "hors zone"}
 
@@ -101,6 +106,8 @@ ZONE_LABELS = {Zone.ZIP: "ZIP", Zone.ZAC: "ZAC", Zone.NONE: "hors zone"}
 # must not import portal) and must depend only on the territory and the reference data (the page is
 # cached per data version). Registered: care structures by kind and CPTS perimeters (structures/); planned:
 # access-to-rights points and prevention actions (prevention/).
+MAX_SHOWN_POINTS = 150
+DEMO_NOTE = "<em>Données de démonstration</em>"
 LAYER_PROVIDERS: list[str] = ["structures.selectors.map_layers", "prevention.selectors.map_layers"]
 
 
@@ -235,33 +242,49 @@ def resolve(
 def class_bounds(values: list[float], *, scheme: str = "quantiles", k: int = CLASS_COUNT) -> list[float]:
     """Upper bounds (ascending, the last one is the maximum) of at most ``k`` classes of ``values``.
 
-    Fewer classes when there are fewer distinct values. Quantiles use every value; Fisher-Jenks runs on
-    :data:`JENKS_SAMPLE` evenly spaced quantiles of the values past that size (deterministic, and fast
-    enough without numba), each break then snapped onto a real value.
+    Zero apart: when the smallest value is 0 (no GP in a commune…), 0 is a class of its own and the
+    ``k - 1`` others split the values above it; without that, quantiles put half the communes of a rural
+    département in one « 0,0 » class. Fewer classes when there are fewer distinct values. Quantiles
+    interpolate linearly (numpy); Fisher-Jenks (jenkspy) runs on :data:`JENKS_SAMPLE` evenly spaced
+    quantiles of the values past that size, each break then snapped onto a real value.
     """
-    import mapclassify
     import numpy as np
 
     if not values:
         return []
     y = np.asarray(values, dtype=float)
-    k = min(k, len(np.unique(y)))
+    if y.min() == 0 and y.max() > 0 and k > 2:
+        return [0.0, *class_bounds(y[y > 0].tolist(), scheme=scheme, k=k - 1)]
+    distinct = np.unique(y)
+    k = min(k, len(distinct))
     if k < 2:
         return [float(y.max())]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # « not enough unique values », « numba not installed »
-        if scheme == "jenks" and y.size > JENKS_SAMPLE:
-            sample = np.unique(np.quantile(y, np.linspace(0, 1, JENKS_SAMPLE)))
-            k = min(k, len(sample))
-            bins = mapclassify.FisherJenks(sample, k=k).bins if k >= 2 else [y.max()]
-            bins = [_snap(np.unique(y), b, sample) for b in bins[:-1]] + [y.max()]
-        elif scheme == "jenks":
-            bins = mapclassify.FisherJenks(y, k=k).bins
-        else:
-            bins = mapclassify.Quantiles(y, k=k).bins
+    if scheme == "jenks":
+        bins = _jenks(y, distinct, k)
+    else:
+        bins = np.quantile(y, np.linspace(1 / k, 1, k))
     bounds = sorted({float(b) for b in bins})
     bounds[-1] = float(y.max())
     return bounds
+
+
+def zero_apart(bounds: list[float]) -> bool:
+    """Whether the classes of ``bounds`` put zero apart (see :func:`class_bounds`)."""
+    return len(bounds) > 2 and bounds[0] == 0
+
+
+def _jenks(y, distinct, k: int) -> list[float]:
+    import jenkspy
+    import numpy as np
+
+    if y.size <= JENKS_SAMPLE:
+        return jenkspy.jenks_breaks(y, n_classes=k)[1:]
+    sample = np.unique(np.quantile(y, np.linspace(0, 1, JENKS_SAMPLE)))
+    k = min(k, len(sample))
+    if k < 2:
+        return [y.max()]
+    breaks = jenkspy.jenks_breaks(sample, n_classes=k)[1:]
+    return [_snap(distinct, b, sample) for b in breaks[:-1]] + [y.max()]
 
 
 def _snap(values, bound: float, sample) -> float:
@@ -326,7 +349,6 @@ def build_classes(values: list[float], *, indicator: Indicator, scheme: str) -> 
 class Unit:
     code: str
     name: str
-    geometry: dict
     value: float | None = None
     status: str = MISSING  # MISSING, MASKED, RESTRICTED or "value"
     is_demo: bool = False
@@ -334,40 +356,35 @@ class Unit:
 
 
 def _load_units(spec: ChoroplethSpec) -> tuple[dict, list[Unit], str, str]:
-    """(contour feature, units with values and zoning, unit level, note). Constant number of queries."""
+    """(contour feature, units with values and zoning, unit level, note). Constant number of queries.
+
+    The units' geometries are not loaded here: the page fetches them from :mod:`portal.maps.geometry`.
+    """
     territory = spec.territory
-    unit_level, link, use = UNITS[territory.level]
-    contour_use = GeometryUse.LIGHT if use == GeometryUse.LIGHT else GeometryUse.DETAIL
-    contour = (
-        TerritoryGeometry.objects.filter(territory=territory, use=contour_use).values_list("geojson", flat=True).first()
-    )
+    unit_level, link, _use = UNITS[territory.level]
+    contour = map_geometry.contour_of(territory)
     if contour is None:
         raise ChoroplethError("Le contour de ce territoire n'est pas disponible.")
     scope = {"territory__level": unit_level}
     if link:
         scope[f"territory__{link}"] = territory
-    units = _units(spec, scope, use)
+    units = [
+        Unit(code=code, name=name)
+        for code, name in Territory.objects.filter(**{k.removeprefix("territory__"): v for k, v in scope.items()})
+        .order_by("code")
+        .values_list("code", "name")
+    ]
+    _attach_values(spec, units, scope)
     note = ""
     if unit_level == Level.IRIS and not any(u.status != MISSING for u in units):
         # No IRIS value: the commune is drawn whole.
         note = "Pas de données infra-communales : la commune est représentée entière."
-        unit_level, use = Level.COMMUNE, GeometryUse.DETAIL
-        units = [Unit(code=territory.code, name=territory.name, geometry=_round_geometry(contour, use))]
+        unit_level = Level.COMMUNE
+        units = [Unit(code=territory.code, name=territory.name)]
         _attach_values(spec, units, {"territory": territory})
     if unit_level == Level.COMMUNE:
         _attach_zoning(units, {"commune": territory} if note else {f"commune__{link}": territory})
     return maps.as_feature(contour, name=territory.name, code=territory.code), units, unit_level, note
-
-
-def _units(spec: ChoroplethSpec, scope: dict, use: str) -> list[Unit]:
-    rows = (
-        TerritoryGeometry.objects.filter(use=use, **scope)
-        .order_by("territory__code")
-        .values_list("territory__code", "territory__name", "geojson")
-    )
-    units = [Unit(code=code, name=name, geometry=_round_geometry(g, use)) for code, name, g in rows]
-    _attach_values(spec, units, scope)
-    return units
 
 
 def _attach_values(spec: ChoroplethSpec, units: list[Unit], scope: dict) -> None:
@@ -379,17 +396,17 @@ def _attach_values(spec: ChoroplethSpec, units: list[Unit], scope: dict) -> None
         qs = qs.annotate(is_visible=Exists(visible))
         fields.append("is_visible")
     by_code = {u.code: u for u in units}
-    for row in qs.values(*fields).order_by():
-        unit = by_code.get(row["territory__code"])
+    for code, value, is_masked, is_demo, *visibility in qs.values_list(*fields).order_by():  # tuples: 5,000 rows
+        unit = by_code.get(code)
         if unit is None:
             continue
-        unit.is_demo = row["is_demo"]
-        if not row.get("is_visible", True):
+        unit.is_demo = is_demo
+        if visibility and not visibility[0]:
             unit.status = RESTRICTED
-        elif row["is_masked"]:
+        elif is_masked:
             unit.status = MASKED
-        elif row["value"] is not None:
-            unit.status, unit.value = "value", row["value"]
+        elif value is not None:
+            unit.status, unit.value = "value", value
 
 
 def _attach_zoning(units: list[Unit], scope: dict) -> None:
@@ -405,17 +422,6 @@ def _attach_zoning(units: list[Unit], scope: dict) -> None:
         unit.zone = zones.get(unit.code, "")
 
 
-def _round_geometry(geojson: str, use: str) -> dict:
-    """The geometry of a stored GeoJSON with its coordinates cut to :data:`DECIMALS` decimals.
-
-    Cut on the text, before parsing (a regex runs at C speed; walking 20 000 positions in Python does not):
-    truncating at 4 decimals moves a point by at most 11 m, at 5 decimals 1 m.
-    """
-    digits = DECIMALS[use]
-    data = json.loads(re.sub(rf"(\d\.\d{{{digits}}})\d+", r"\1", geojson))
-    return maps.as_feature(data, name="", code="")["geometry"]  # a geometry, Feature or FeatureCollection
-
-
 # --- Rendering ---------------------------------------------------------------------------------------
 
 
@@ -429,11 +435,18 @@ def cache_key(spec: ChoroplethSpec, *, version: int) -> str:
     )
 
 
+def geometry_url(territory: Territory, *, version: int) -> str:
+    """The URL of the map's geometry (:mod:`portal.maps.geometry`); the data version makes it cacheable."""
+    path = reverse("portal:choropleth_geometry", args=[territory.level, territory.code])
+    return f"{path}?v={version}"
+
+
 def _cached_page(spec: ChoroplethSpec) -> str:
-    key = cache_key(spec, version=maps.data_version())
+    version = maps.data_version()
+    key = cache_key(spec, version=version)
     page = cache.get(key)
     if page is None:
-        page = render_choropleth(spec)
+        page = render_choropleth(spec, geometry=geometry_url(spec.territory, version=version))
         cache.set(key, page, maps.CACHE_TIMEOUT)
     return page
 
@@ -443,8 +456,12 @@ def choropleth_html(spec: ChoroplethSpec, *, nonce: str) -> str:
     return _cached_page(spec).replace(maps.NONCE_PLACEHOLDER, html.escape(nonce, quote=True))
 
 
-def render_choropleth(spec: ChoroplethSpec) -> str:
-    """Render the map page with :data:`portal.maps.territory_map.NONCE_PLACEHOLDER` as script nonce."""
+def render_choropleth(spec: ChoroplethSpec, *, geometry: str | bytes) -> str:
+    """Render the map page with :data:`portal.maps.territory_map.NONCE_PLACEHOLDER` as script nonce.
+
+    ``geometry``: the URL the page fetches its geometry from (str), or that GeoJSON itself (bytes) to
+    inline it (the downloaded file).
+    """
     import folium
 
     territory, indicator = spec.territory, spec.indicator
@@ -453,25 +470,25 @@ def render_choropleth(spec: ChoroplethSpec) -> str:
     classes = build_classes(values, indicator=indicator, scheme=spec.scheme)
     bounds = [c.upper for c in classes]
     counts = dict.fromkeys(STATUS_LABELS, 0)
-    features = []
+    # code → [class or status, formatted value, GP zone, provenance note]: the values, sent once. The note
+    # (4th slot) says per unit that its figure is demonstration data when the indicator is not wholly demo.
+    joined = {}
     for unit in units:
-        props = {"code": html.escape(unit.code), "name": html.escape(unit.name)}
         if unit.status == "value":
-            props["value"] = format_value(unit.value, indicator)
-            props["class"] = class_of(unit.value, bounds)
+            entry = [class_of(unit.value, bounds), format_value(unit.value, indicator), unit.zone]
         else:
-            props["class"] = unit.status
+            entry = [unit.status, None, unit.zone]
             counts[unit.status] += 1
-        if unit.zone:
-            props["zone"] = unit.zone
-        features.append({"type": "Feature", "id": unit.code, "properties": props, "geometry": unit.geometry})
+        if unit.is_demo and not indicator.is_demo:
+            entry.append(DEMO_NOTE)
+        joined[unit.code] = entry
     is_demo = indicator.is_demo or any(u.is_demo for u in units)
     has_zoning = any(u.zone for u in units)
     legend = Legend(
         title=indicator.label,
         unit=indicator.unit,
         year=spec.year,
-        scheme=SCHEMES[spec.scheme],
+        scheme=scheme_label(spec.scheme, bounds),
         classes=classes,
         status_counts=counts,
         source=indicator.source,
@@ -483,40 +500,54 @@ def render_choropleth(spec: ChoroplethSpec) -> str:
 
     per = {Level.COMMUNE: "commune", Level.IRIS: "IRIS", Level.DEPARTMENT: "département"}[unit_level]
     folium_map = maps.offline_map(title=f"{indicator.label} ({spec.year}) : {territory.name}", contour=contour)
-    colors = [c.color for c in classes]
-
-    def style(feature):
-        cls = feature["properties"]["class"]
-        fill = STATUS_COLORS[cls] if isinstance(cls, str) else colors[cls]
-        return {**UNIT_STYLE, "fillColor": fill}
-
+    elements = _folium_element_classes()
+    elements.Panes().add_to(folium_map)
+    tiles = bool(settings.MAP_TILES_URL)
+    context = elements.ContextLayer(name="Repères : alentours, villes, limites départementales", show=not tiles)
+    context.add_to(folium_map)
     # Layer names are shown as HTML by Leaflet's layer control: escaped.
-    choropleth_group = folium.FeatureGroup(name=html.escape(f"{indicator.label} ({spec.year}), par {per}"))
-    choropleth = folium.GeoJson(
-        {"type": "FeatureCollection", "features": features},
-        name=indicator.label,
-        style_function=style,
-        highlight_function=lambda _f: HIGHLIGHT_STYLE,
-        on_each_feature=folium.JsCode(_tooltip_js(legend, indicator, zoning=has_zoning)),
-        control=False,
+    units_layer = elements.UnitsLayer(
+        name=html.escape(f"{indicator.label} ({spec.year}), par {per}"),
+        config={
+            "values": joined,
+            "colors": [c.color for c in classes],
+            "status_colors": STATUS_COLORS,
+            "status_labels": STATUS_LABELS,
+            "zones": {str(k): f"<br>Zonage ARS médecins : {v}" for k, v in ZONE_LABELS.items()} if has_zoning else None,
+            "unit": "\xa0" + html.escape(indicator.unit) if indicator.unit else "",
+            "footer": _tooltip_footer(legend, indicator),
+            "style": UNIT_STYLE,
+            "highlight": HIGHLIGHT_STYLE,
+            "whole": contour if note else None,
+        },
     )
-    choropleth.add_to(choropleth_group)
-    choropleth_group.add_to(folium_map)
-    if has_zoning:
-        ZoningLayer(source=choropleth, day=legend.zoning_date).add_to(folium_map)
+    units_layer.add_to(folium_map)
+    zoning = elements.ZoningLayer(day=legend.zoning_date) if has_zoning else None
+    if zoning:
+        zoning.add_to(folium_map)
     contour_group = folium.FeatureGroup(name=f"Contour : {html.escape(territory.name)}")
-    folium.GeoJson(contour, style_function=lambda _f: CONTOUR_STYLE, interactive=False, control=False).add_to(
-        contour_group
-    )
+    folium.GeoJson(
+        contour, style_function=lambda _f: CONTOUR_STYLE, interactive=False, control=False, pane="portalOutline"
+    ).add_to(contour_group)
     contour_group.add_to(folium_map)
+    scale = map_geometry.scale_of(contour)
     for layer in provider_layers(territory, [u.code for u in units]):
-        _add_provider_layer(folium_map, layer)
-    folium.LayerControl(collapsed=False, position="topright").add_to(folium_map)
+        _add_provider_layer(folium_map, {**layer, "features": map_geometry.fit_features(layer["features"], scale)})
+    folium.LayerControl(collapsed=True, position="topright").add_to(folium_map)
     folium_map.get_root().header.add_child(folium.Element(PAGE_STYLE))
-    LegendControl(legend_html(legend)).add_to(folium_map)
-    (min_lat, min_lon), (max_lat, max_lon) = maps.bounds(contour)
-    folium_map.fit_bounds([[min_lat, min_lon], [max_lat, max_lon]])
+    legend_control = elements.LegendControl(legend_html(legend))
+    legend_control.add_to(folium_map)
+    elements.GeometryLoader(
+        geometry=geometry, context=context, units=units_layer, zoning=zoning, legend=legend_control, contour=contour
+    ).add_to(folium_map)
     return maps.with_nonce(folium_map.get_root().render(), nonce=maps.NONCE_PLACEHOLDER)
+
+
+def scheme_label(scheme: str, bounds: list[float]) -> str:
+    """The classification method as the legend says it."""
+    if zero_apart(bounds):
+        return f"zéro à part, puis {SCHEMES[scheme]} des valeurs non nulles"
+    return SCHEMES[scheme]
 
 
 def _js(value) -> str:
@@ -524,26 +555,12 @@ def _js(value) -> str:
     return json.dumps(value, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e")
 
 
-def _tooltip_js(legend: Legend, indicator: Indicator, *, zoning: bool) -> str:
-    """The tooltip of each unit: name, value with unit (or its status), GP zoning, year, source."""
+def _tooltip_footer(legend: Legend, indicator: Indicator) -> str:
+    """Last lines of each unit's tooltip: year, source, demo mention (HTML, escaped)."""
     footer = f"<br>{legend.year} · Source : {html.escape(indicator.source)} ({html.escape(indicator.vintage)})"
-    if legend.is_demo:
-        footer += "<br><em>Données de démonstration</em>"
-    unit = "\xa0" + html.escape(indicator.unit) if indicator.unit else ""
-    zones = ""
-    if zoning:
-        zones = (
-            f" var zones = {_js({str(k): v for k, v in ZONE_LABELS.items()})};"
-            " if (p.zone) { text += '<br>Zonage ARS médecins : ' + zones[p.zone]; }"
-        )
-    return (
-        "function (feature, layer) {"
-        f" var status = {_js(STATUS_LABELS)}, p = feature.properties;"
-        f" var text = p.value !== undefined ? p.value + {_js(unit)} : status[p['class']];{zones}"
-        " layer.bindTooltip('<strong>' + p.name + '</strong><br>' + text"
-        f" + {_js(footer)}, {{sticky: true, className: 'portal-tooltip'}});"
-        " }"
-    )
+    if indicator.is_demo:  # otherwise said per unit (DEMO_NOTE in the values)
+        footer += f"<br>{DEMO_NOTE}"
+    return footer
 
 
 def legend_html(legend: Legend) -> str:
@@ -552,8 +569,8 @@ def legend_html(legend: Legend) -> str:
 
     def swatch(color: str, label: str, border: str = "#666") -> str:
         return (
-            f'<li style="display:flex;align-items:center;gap:6px;margin:2px 0">'
-            f'<span style="display:inline-block;width:18px;height:12px;background:{color};'
+            f'<li style="display:flex;align-items:center;gap:6px;margin:1px 0">'
+            f'<span style="display:inline-block;flex:none;width:16px;height:11px;background:{color};'
             f'border:1px solid {border}"></span><span>{e(label)}</span></li>'
         )
 
@@ -592,12 +609,33 @@ def legend_html(legend: Legend) -> str:
     return "".join(parts)
 
 
+# Context layer styles: light grey land around the territory, dark dashed département boundaries.
+NEIGHBOUR_STYLE = {"color": "#b8b8b8", "weight": 0.7, "fillColor": "#efefec", "fillOpacity": 1}
+BOUNDARY_STYLE = {"color": "#3a3a3a", "weight": 1.6, "dashArray": "5 4", "fill": False}
+TOWN_STYLE = {"radius": 3, "color": "#161616", "weight": 1, "fillColor": "#ffffff", "fillOpacity": 1}
+
+
 @functools.cache
 def _folium_element_classes():
     """Folium classes defined lazily (folium is imported on first use, not with this module)."""
+    import types
+
     import folium
     from branca.element import MacroElement
     from jinja2 import Template
+
+    class _Panes(MacroElement):
+        """Leaflet panes: context below the indicator, outlines and towns above it."""
+
+        _template = Template(
+            """
+            {% macro script(this, kwargs) %}
+            [["portalContext", 350], ["portalOutline", 450], ["portalTowns", 460]].forEach(function (p) {
+                {{ this._parent.get_name() }}.createPane(p[0]).style.zIndex = p[1];
+            });
+            {% endmacro %}
+            """
+        )
 
     class _LegendControl(MacroElement):
         """The legend, a Leaflet control at the bottom right; no Bootstrap, no inline event handler."""
@@ -610,8 +648,8 @@ def _folium_element_classes():
                 var div = L.DomUtil.create("div", "portal-legend");
                 div.setAttribute("role", "region");
                 div.setAttribute("aria-label", "Légende");
-                div.style.cssText = "background:#fff;padding:8px 10px;font:12px/1.35 Marianne,Arial,sans-serif;"
-                    + "max-width:280px;max-height:60vh;overflow:auto;box-shadow:0 1px 4px rgba(0,0,0,.3)";
+                div.style.cssText = "background:#fff;padding:6px 8px;font:11px/1.3 Marianne,Arial,sans-serif;"
+                    + "max-width:250px;max-height:70vh;overflow:auto;box-shadow:0 1px 4px rgba(0,0,0,.3)";
                 div.innerHTML = {{ this.html }};
                 L.DomEvent.disableClickPropagation(div);
                 L.DomEvent.disableScrollPropagation(div);
@@ -627,42 +665,193 @@ def _folium_element_classes():
             self._name = "PortalLegend"
             self.html = _js(fragment)
 
+    class _ContextLayer(folium.map.Layer):
+        """Neighbours (light grey), département boundaries and main towns: the map reads without tiles."""
+
+        _template = Template(
+            """
+            {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = L.featureGroup();
+            {{ this.get_name() }}.neighbours = L.geoJson(null, {
+                pane: "portalContext", interactive: false, style: function () { return {{ this.neighbour }}; }
+            }).addTo({{ this.get_name() }});
+            {{ this.get_name() }}.outlines = L.geoJson(null, {
+                pane: "portalOutline", interactive: false, style: function () { return {{ this.boundary }}; },
+                pointToLayer: function (feature, latlng) {
+                    return L.circleMarker(latlng, Object.assign({pane: "portalTowns", interactive: false}, {{ this.town }}))
+                        .bindTooltip(feature.properties.name, {
+                            permanent: true, direction: "right", offset: [3, 0], className: "portal-town"
+                        });
+                }
+            }).addTo({{ this.get_name() }});
+            {% if this.show %}{{ this.get_name() }}.addTo({{ this._parent.get_name() }});{% endif %}
+            {% endmacro %}
+            """
+        )
+
+        def __init__(self, *, name: str, show: bool):
+            super().__init__(name=name, overlay=True, control=True, show=show)
+            self._name = "PortalContext"
+            self.neighbour, self.boundary, self.town = _js(NEIGHBOUR_STYLE), _js(BOUNDARY_STYLE), _js(TOWN_STYLE)
+
+    class _UnitsLayer(folium.map.Layer):
+        """The indicator: the units' geometry (fetched once) joined with the values carried by the page."""
+
+        _template = Template(
+            """
+            {% macro script(this, kwargs) %}
+            var {{ this.get_name() }}_config = {{ this.config }};
+            var {{ this.get_name() }} = (function (cfg) {
+                function entry(feature) { return cfg.values[feature.id] || ["missing", null, ""]; }
+                var layer = L.geoJson(null, {
+                    style: function (feature) {
+                        var cls = entry(feature)[0];
+                        var fill = typeof cls === "number" ? cfg.colors[cls] : cfg.status_colors[cls];
+                        return Object.assign({}, cfg.style, {fillColor: fill});
+                    },
+                    onEachFeature: function (feature, unit) {
+                        var v = entry(feature);
+                        var text = v[1] !== null ? v[1] + cfg.unit : cfg.status_labels[v[0]];
+                        if (cfg.zones && v[2]) { text += cfg.zones[v[2]]; }
+                        if (v[3]) { text += "<br>" + v[3]; }
+                        unit.bindTooltip("<strong>" + feature.properties.name + "</strong><br>" + text + cfg.footer,
+                            {sticky: true, className: "portal-tooltip"});
+                        unit.on("mouseover", function () { unit.setStyle(cfg.highlight); });
+                        unit.on("mouseout", function () { layer.resetStyle(unit); });
+                    }
+                });
+                layer.config = cfg;
+                return layer;
+            })({{ this.get_name() }}_config);
+            {% if this.show %}{{ this.get_name() }}.addTo({{ this._parent.get_name() }});{% endif %}
+            {% endmacro %}
+            """
+        )
+
+        def __init__(self, *, name: str, config: dict):
+            super().__init__(name=name, overlay=True, control=True, show=True)
+            self._name = "PortalUnits"
+            self.config = _js(config)
+
     class _ZoningLayer(folium.map.Layer):
-        """The GP zoning, drawn from the choropleth's own features (no second copy of the geometries)."""
+        """The GP zoning, drawn from the units' geometry (no second copy of it)."""
 
         _template = Template(
             """
             {% macro script(this, kwargs) %}
             var {{ this.get_name() }} = L.geoJson(null, {
                 interactive: false,
-                filter: function (feature) { return !!feature.properties.zone; },
                 style: function (feature) { return {{ this.styles }}[feature.properties.zone]; }
-            });
-            {{ this.source.get_name() }}.eachLayer(function (layer) {
-                {{ this.get_name() }}.addData(layer.feature);
             });
             {% if this.show %}{{ this.get_name() }}.addTo({{ this._parent.get_name() }});{% endif %}
             {% endmacro %}
             """
         )
 
-        def __init__(self, *, source, day: date):
+        def __init__(self, *, day: date):
             super().__init__(
                 name=f"Zonage ARS médecins généralistes (au {day:%d/%m/%Y})", overlay=True, control=True, show=False
             )
             self._name = "PortalZoning"
-            self.source = source
             self.styles = _js({str(k): v for k, v in ZONE_STYLES.items()})
 
-    return _LegendControl, _ZoningLayer
+    class _GeometryLoader(MacroElement):
+        """Fits the map to the territory beside the legend, then fills the layers from the geometry."""
 
+        _template = Template(
+            """
+            {% macro script(this, kwargs) %}
+            (function () {
+                var map = {{ this._parent.get_name() }}, units = {{ this.units.get_name() }};
+                var context = {{ this.context.get_name() }}, legend = map.getContainer().querySelector(".portal-legend");
+                var size = map.getSize(), right = 12;
+                if (legend && size.x > 2.2 * legend.offsetWidth) { right += legend.offsetWidth; }
+                map.fitBounds({{ this.bounds }}, {paddingTopLeft: [12, 12], paddingBottomRight: [right, 12]});
+                function layer(name) { return function (f) { return f.properties.layer === name; }; }
+                function draw(data) {
+                    var features = data.features, cfg = units.config;
+                    context.neighbours.addData(features.filter(layer("neighbour")));
+                    context.outlines.addData(features.filter(layer("boundary")).concat(features.filter(layer("town"))));
+                    var drawn = cfg.whole ? [{type: "Feature", id: cfg.whole.properties.code,
+                        properties: {layer: "unit", name: cfg.whole.properties.name}, geometry: cfg.whole.geometry}]
+                        : features.filter(layer("unit"));
+                    units.addData(drawn);
+                    {% if this.zoning %}
+                    {{ this.zoning.get_name() }}.addData(drawn.filter(function (f) {
+                        return cfg.values[f.id] && cfg.values[f.id][2];
+                    }).map(function (f) {
+                        return {type: "Feature", properties: {zone: cfg.values[f.id][2]}, geometry: f.geometry};
+                    }));
+                    {% endif %}
+                    map.getContainer().setAttribute("data-portal-ready", "1");
+                }
+                {% if this.url %}
+                fetch({{ this.url }}, {credentials: "same-origin"}).then(function (response) {
+                    if (!response.ok) { throw new Error(response.status); }
+                    return response.json();
+                }).then(draw).catch(function () {
+                    var note = L.control({position: "topleft"});
+                    note.onAdd = function () {
+                        var div = L.DomUtil.create("div", "portal-map-error");
+                        div.setAttribute("role", "alert");
+                        div.style.cssText = "background:#fff;padding:6px 8px;margin-left:50px";
+                        div.textContent = "Les contours n'ont pas pu être chargés : rechargez la page.";
+                        return div;
+                    };
+                    note.addTo(map);
+                });
+                {% else %}
+                draw({{ this.inline }});
+                {% endif %}
+            })();
+            {% endmacro %}
+            """
+        )
 
-def LegendControl(fragment: str):  # noqa: N802 (a class factory)
-    return _folium_element_classes()[0](fragment)
+        def __init__(self, *, geometry, context, units, zoning, legend, contour: dict):
+            super().__init__()
+            self._name = "PortalGeometry"
+            self.context, self.units, self.zoning, self.legend = context, units, zoning, legend
+            (min_lat, min_lon), (max_lat, max_lon) = maps.bounds(contour)
+            self.bounds = _js([[min_lat, min_lon], [max_lat, max_lon]])
+            self.url = _js(geometry) if isinstance(geometry, str) else ""
+            self.inline = "" if isinstance(geometry, str) else geometry.decode().replace("</", "<\\/")
 
+    class _ProviderLayer(folium.map.Layer):
+        """An extra layer (:data:`LAYER_PROVIDERS`): points as small circles, polygons outlined."""
 
-def ZoningLayer(*, source, day: date):  # noqa: N802 (a class factory)
-    return _folium_element_classes()[1](source=source, day=day)
+        _template = Template(
+            """
+            {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = L.geoJson({{ this.data }}, {
+                style: function () { return {{ this.style }}; },
+                pointToLayer: function (feature, latlng) { return L.circleMarker(latlng, {{ this.marker }}); },
+                onEachFeature: function (feature, layer) {
+                    var p = feature.properties;
+                    layer.bindTooltip("<strong>" + p.name + "</strong>" + (p.label ? "<br>" + p.label : ""));
+                }
+            });
+            {% if this.show %}{{ this.get_name() }}.addTo({{ this._parent.get_name() }});{% endif %}
+            {% endmacro %}
+            """
+        )
+
+        def __init__(self, *, name: str, show: bool, color: str, features: list[dict]):
+            super().__init__(name=name, overlay=True, control=True, show=show)
+            self._name = "PortalExtra"
+            self.data = _js({"type": "FeatureCollection", "features": features})
+            self.style = _js({"color": color, "weight": 2, "fillColor": color, "fillOpacity": 0.25})
+            self.marker = _js({"radius": 5, "color": color, "fillColor": color, "fillOpacity": 0.9, "weight": 1})
+
+    return types.SimpleNamespace(
+        ProviderLayer=_ProviderLayer,
+        Panes=_Panes,
+        LegendControl=_LegendControl,
+        ContextLayer=_ContextLayer,
+        UnitsLayer=_UnitsLayer,
+        ZoningLayer=_ZoningLayer,
+        GeometryLoader=_GeometryLoader,
+    )
 
 
 # --- Extra layers (registry) -------------------------------------------------------------------------
@@ -678,34 +867,21 @@ def provider_layers(territory: Territory, unit_codes: list[str]) -> list[dict]:
 
 
 def _add_provider_layer(folium_map, layer: dict) -> None:
-    import folium
-
-    color = layer.get("color", "#000091")
     features = []
     for feature in layer["features"]:
         props = feature.get("properties") or {}
         label = props.get("label", "")
-        features.append(
-            {
-                **feature,
-                "properties": {
-                    "name": html.escape(str(props.get("name", ""))),
-                    "label": html.escape(str(label)) if label else "",
-                },
-            }
-        )
-    group = folium.FeatureGroup(name=html.escape(layer["name"]), show=layer.get("show", True))
-    folium.GeoJson(
-        {"type": "FeatureCollection", "features": features},
-        style_function=lambda _f: {"color": color, "weight": 2, "fillColor": color, "fillOpacity": 0.25},
-        marker=folium.CircleMarker(radius=5, color=color, fill=True, fill_color=color, fill_opacity=0.9),
-        on_each_feature=folium.JsCode(
-            "function (feature, layer) { var p = feature.properties;"
-            " layer.bindTooltip('<strong>' + p.name + '</strong>' + (p.label ? '<br>' + p.label : '')); }"
-        ),
-        control=False,
-    ).add_to(group)
-    group.add_to(folium_map)
+        properties = {"name": html.escape(str(props.get("name", "")))}
+        if label:
+            properties["label"] = html.escape(str(label))
+        features.append({"type": "Feature", "properties": properties, "geometry": feature["geometry"]})
+    _folium_element_classes().ProviderLayer(
+        name=html.escape(layer["name"]),
+        # Hundreds of points hide the indicator: shown on request only (the layer control).
+        show=layer.get("show", True) and len(features) <= MAX_SHOWN_POINTS,
+        color=layer.get("color", "#000091"),
+        features=features,
+    ).add_to(folium_map)
 
 
 # --- Standalone file ---------------------------------------------------------------------------------
@@ -737,8 +913,9 @@ def inline_leaflet(page: str) -> str:
 
 
 def standalone_html(spec: ChoroplethSpec) -> str:
-    """The map as one self-contained HTML file (opens offline from disk)."""
-    return inline_leaflet(_cached_page(spec))
+    """The map as one self-contained HTML file (opens offline from disk): geometry and Leaflet inlined."""
+    geometry = map_geometry.map_geometry(spec.territory, version=maps.data_version())
+    return inline_leaflet(render_choropleth(spec, geometry=geometry))
 
 
 def download_filename(spec: ChoroplethSpec, *, day: date | None = None) -> str:
