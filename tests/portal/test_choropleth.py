@@ -151,16 +151,18 @@ def test_class_of_uses_inclusive_upper_bounds():
 def test_zero_is_a_class_of_its_own_and_the_legend_says_so(catalogue):
     values = [0.0] * 50 + [float(v) for v in range(1, 41)]  # half the communes without a GP
     bounds = choropleth.class_bounds(values)
-    assert bounds[0] == 0 and len(bounds) == 5 and choropleth.zero_apart(bounds)
+    assert bounds[0] == 0 and len(bounds) == 5 and choropleth.zero_apart(values)
     assert bounds[1:] == choropleth.class_bounds([float(v) for v in range(1, 41)], k=4)
     classes = choropleth.build_classes(values, indicator=catalogue["gp_density"], scheme="quantiles")
     assert classes[0].count == 50 and classes[0].label.startswith("0,0")
     assert classes[1].label.startswith("plus de 0,0 à")
-    assert choropleth.scheme_label("quantiles", bounds) == "zéro à part, puis quantiles des valeurs non nulles"
+    assert choropleth.scheme_label("quantiles", values) == "zéro à part, puis quantiles des valeurs non nulles"
     assert choropleth.scheme_label("jenks", [1.0, 2.0]) == "seuils naturels (Fisher-Jenks)"
     # No zero, or negative values: nothing set apart.
-    assert not choropleth.zero_apart(choropleth.class_bounds([float(v) for v in range(1, 41)]))
-    assert not choropleth.zero_apart(choropleth.class_bounds([-2.0, 0.0, 0.0, 1.0, 3.0, 5.0, 8.0]))
+    assert not choropleth.zero_apart([float(v) for v in range(1, 41)])
+    negative = [-2.0, 0.0, 0.0, 1.0, 3.0, 5.0, 8.0]
+    assert not choropleth.zero_apart(negative) and choropleth.class_bounds(negative)[0] != -2.0
+    assert choropleth.scheme_label("quantiles", negative) == "quantiles"
 
 
 def test_jenks_is_exact_up_to_the_sample_size():
@@ -263,7 +265,7 @@ def test_department_map_coordinates_fitted_to_the_scale(client, catalogue):
 
 @pytest.mark.parametrize(
     ("span", "decimals", "simplified"),
-    [(5.0, 3, True), (1.6, 3, False), (0.4, 4, False), (0.05, 5, False)],  # région, département, EPCI, commune
+    [(5.0, 3, True), (1.6, 3, True), (0.4, 4, False), (0.05, 5, False)],  # région, département, EPCI, commune
 )
 def test_scale_precision_and_simplification(span, decimals, simplified):
     scale = map_geometry.Scale((4.0, 45.0, 4.0 + span, 45.0 + span / 2))
@@ -335,7 +337,7 @@ def provide_test_points(territory, unit_codes):
 def test_layer_providers_plug_in(client, epci_map, monkeypatch):
     client.force_login(AdminFactory())
     assert "Maisons de santé" not in client.get(url(epci_map.epci)).content.decode()
-    monkeypatch.setattr(choropleth, "LAYER_PROVIDERS", [f"{__name__}.provide_test_points"])
+    monkeypatch.setattr(choropleth.layers, "LAYER_PROVIDERS", [f"{__name__}.provide_test_points"])
     page = client.get(url(epci_map.epci, annee=2025)).content.decode()
     # Names and labels are escaped (Leaflet shows them as HTML), then JSON-encoded in the script.
     assert "Maisons de santé &lt;test&gt;" in page or r"Maisons de sant\u00e9 \u0026lt;test\u0026gt;" in page

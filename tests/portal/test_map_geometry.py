@@ -28,15 +28,17 @@ def layers(response) -> dict[str, list[dict]]:
 
 @pytest.fixture
 def around(world):
-    """B (another EPCI of D1) next to A; C (another département) far away; B the most populated."""
-    world.b.centroid_lon, world.b.centroid_lat = world.a.centroid_lon + 0.02, world.a.centroid_lat
+    """A and A2 (E1) west of E1's centre, B (another EPCI of D1) just east of it, C (another département) far away."""
+    lon, lat = world.e1.centroid_lon, world.e1.centroid_lat
+    placed = {world.a: (lon - 0.1, lat), world.a2: (lon - 0.1, lat + 0.1), world.b: (lon + 0.12, lat)}
+    placed[world.c] = (lon + 6, lat + 3)
+    for commune, (x, y) in placed.items():
+        commune.centroid_lon, commune.centroid_lat = x, y
+        commune.save()
+        add_geometry(commune)
     world.b.population = 900_000
     world.b.name = "Saint-<b>Bé</b>"
     world.b.save()
-    world.c.centroid_lon, world.c.centroid_lat = world.a.centroid_lon + 6, world.a.centroid_lat + 3
-    world.c.save()
-    for commune in (world.b, world.c):
-        add_geometry(commune)
     return world
 
 

@@ -150,7 +150,7 @@ def test_map_layers_and_choropleth_page(client, world):
     for territory in (w.e1, w.a, w.a2):
         add_geometry(territory)
 
-    assert "prevention.selectors.map_layers" in choropleth.LAYER_PROVIDERS
+    assert "prevention.selectors.map_layers" in choropleth.layers.LAYER_PROVIDERS
     indicator = sync_indicator_catalogue()["gp_density"]
     IndicatorValue.objects.bulk_create(
         IndicatorValue(territory=t, indicator=indicator, year=2025, value=v, is_demo=True)

@@ -200,7 +200,7 @@ def test_map_layers(world, django_assert_num_queries):
 
 
 def test_choropleth_page_shows_the_structure_layers(client, world):
-    assert "structures.selectors.map_layers" in choropleth.LAYER_PROVIDERS
+    assert "structures.selectors.map_layers" in choropleth.layers.LAYER_PROVIDERS
     indicator = sync_indicator_catalogue()["gp_density"]
     IndicatorValue.objects.bulk_create(
         IndicatorValue(territory=t, indicator=indicator, year=2025, value=v, is_demo=True)
