@@ -233,9 +233,17 @@ SPECTACULAR_SETTINGS = {
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
 }
 
-# Maps: no tile server by default (maps render offline); set a URL template in production.
-MAP_TILES_URL = env.str("MAP_TILES_URL", default="")
-MAP_TILES_ATTRIBUTION = env.str("MAP_TILES_ATTRIBUTION", default="")
+# Maps: base-map tiles. Production default: IGN's « Plan IGN » from the Géoplateforme (WMTS, no key);
+# elsewhere none (maps render offline on their context layer). MAP_TILES_URL= (empty) turns tiles off.
+# The CSP's img-src follows this setting (portal.core.middleware).
+IGN_PLAN_URL = (
+    "https://data.geopf.fr/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=GEOGRAPHICALGRIDSYSTEMS.PLANIGNV2"
+    "&STYLE=normal&TILEMATRIXSET=PM&FORMAT=image/png&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}"
+)
+MAP_TILES_URL = env.str("MAP_TILES_URL", default=IGN_PLAN_URL if PRODUCTION else "")
+MAP_TILES_ATTRIBUTION = env.str(
+    "MAP_TILES_ATTRIBUTION", default="© IGN – Plan IGN" if MAP_TILES_URL == IGN_PLAN_URL else ""
+)
 
 # Demo mode: demo accounts and their credentials are only created and shown when this is on.
 DEMO_MODE = env.bool("PORTAL_DEMO_MODE", default=not PRODUCTION)

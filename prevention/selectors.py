@@ -84,7 +84,7 @@ def territory_summary(territory: Territory, *, on: date) -> PreventionSummary:
 
 
 def map_layers(territory: Territory, unit_codes: list[str]) -> list[dict]:
-    """Layers for ``portal.maps.choropleth.LAYER_PROVIDERS``: « Points d'accès aux droits » (at the point's coordinates,
+    """Layers for ``portal.maps.choropleth.layers.LAYER_PROVIDERS``: « Points d'accès aux droits » (at the point's coordinates,
     else its commune's centroid) and « Actions de prévention » not over today (at their commune's centroid, or
     the EPCI's for an intercommunal action). 2 queries whatever the size of the territory. The map of France
     draws none (≈ 4,500 points): the régions' maps do."""

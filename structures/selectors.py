@@ -135,7 +135,7 @@ def layer_name(kind: str) -> str:
 
 
 def map_layers(territory: Territory, unit_codes: list[str]) -> list[dict]:
-    """Layers for ``portal.maps.choropleth.LAYER_PROVIDERS``: one per kind (points), and the CPTS perimeters.
+    """Layers for ``portal.maps.choropleth.layers.LAYER_PROVIDERS``: one per kind (points), and the CPTS perimeters.
 
     Points: the structures located in the territory (not closed) with coordinates, labelled with their kind,
     stage and team. Perimeters: the CPTS covering any commune of the territory, drawn from their stored

@@ -102,9 +102,25 @@ def bench_fiche_batch_throughput() -> None:
 
 
 def bench_map_department() -> None:
-    """Indicator map of the département with the most communes: HTML size, median render (tests/bench_maps.py)."""
+    """Indicator map of the département with the most communes: weight, cold and warm time (tests/bench_maps.py)."""
     _django_setup()
     from tests.bench_maps import bench_map_department as bench
+
+    bench()
+
+
+def bench_map_region() -> None:
+    """Indicator map of the région with the most communes: weight, cold and warm time (tests/bench_maps.py)."""
+    _django_setup()
+    from tests.bench_maps import bench_map_region as bench
+
+    bench()
+
+
+def bench_map_memory() -> None:
+    """Resident memory of a fresh web process before/after the maps of every région (tests/bench_maps.py)."""
+    _django_setup()
+    from tests.bench_maps import bench_map_memory as bench
 
     bench()
 
@@ -226,7 +242,9 @@ BENCHMARKS: list[tuple[str, Callable[[], object]]] = [
     ("reference_load", bench_reference_load),
     ("fiche_largest_epci", bench_fiche_largest_epci),
     ("fiche_batch_throughput", bench_fiche_batch_throughput),
+    ("map_region", bench_map_region),
     ("map_department", bench_map_department),
+    ("map_memory", bench_map_memory),
     ("dashboard", bench_dashboard),
     ("demo_generation", bench_demo_generation),
     ("accessibility", bench_accessibility),

@@ -1,6 +1,13 @@
 import secrets
+from urllib.parse import urlsplit
 
 from django.conf import settings
+
+
+def tiles_origin(url: str) -> str:
+    """The CSP source of a tile URL template: its scheme and host (``{s}`` subdomains as a wildcard)."""
+    parts = urlsplit(url.replace("{s}", "*"))
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
 
 
 class ContentSecurityPolicyMiddleware:
@@ -16,9 +23,7 @@ class ContentSecurityPolicyMiddleware:
         request.csp_nonce = secrets.token_urlsafe(16)
         response = self.get_response(request)
         if "Content-Security-Policy" not in response:
-            img_src = "'self' data:"
-            if settings.MAP_TILES_URL:
-                img_src += " https:"
+            img_src = " ".join(filter(None, ["'self' data:", tiles_origin(settings.MAP_TILES_URL)]))
             response["Content-Security-Policy"] = (
                 "default-src 'self'; "
                 f"script-src 'self' 'nonce-{request.csp_nonce}'; "

@@ -136,6 +136,7 @@ def offline_map(*, title: str, contour: dict):
         attr=(settings.MAP_TILES_ATTRIBUTION or "Fond de carte") if tiles else None,
         control_scale=True,
         zoom_start=10,
+        zoom_snap=0.25,  # fit the territory closely, not to the nearest power of two
         location=_center(contour),
     )
     folium_map.get_root().title = html.escape(title)

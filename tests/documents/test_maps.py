@@ -77,7 +77,18 @@ def test_map_document_is_generated_by_the_job_and_downloaded_as_a_standalone_fil
     assert f"<title>{GP_LABEL} (2024) : {w.e1.name}</title>" in body
     # The legend control, with the year's classes by natural breaks.
     assert 'L.DomUtil.create("div", "portal-legend")' in body
-    assert "Classes : seuils naturels (Fisher-Jenks)." in body and "pas de donnée (0)" in body
+    # The year's classes by natural breaks; the legend names the method (zero apart when a commune has none).
+    values = list(
+        IndicatorValue.objects.filter(
+            indicator__code="gp_density",
+            year=2024,
+            territory__epci=w.e1,
+            territory__level="commune",
+            value__isnull=False,
+        ).values_list("value", flat=True)
+    )
+    assert f"Classes : {choropleth.scheme_label('jenks', values)}." in body
+    assert "pas de donnée (0)" in body
     # Leaflet is inlined: no script or stylesheet to fetch, no CDN, no static URL.
     assert "L.map(" in body and ".leaflet-container" in body
     assert not re.findall(r"<script\b[^>]*\bsrc=", body) and not re.findall(r"<link\b", body)

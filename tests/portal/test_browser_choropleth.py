@@ -49,7 +49,7 @@ def test_indicator_map_in_the_territory_page(live_server, transactional_db, brow
     assert frame.locator(".leaflet-control-layers").is_visible()
     # Hovering a commune shows its tooltip with the value and the source.
     frame.locator("path.leaflet-interactive").first.hover(force=True)
-    tooltip = frame.locator(".leaflet-tooltip")
+    tooltip = frame.locator(".leaflet-tooltip.portal-tooltip")
     tooltip.wait_for()
     assert "pour 10 000 habitants" in tooltip.inner_text() or "secret statistique" in tooltip.inner_text()
 
@@ -91,3 +91,73 @@ def test_indicator_map_in_the_territory_page(live_server, transactional_db, brow
     violations = [line for line in console if "Content Security Policy" in line or "Refused to" in line]
     assert not violations, violations
     assert not [line for line in console if line.startswith("error")], console
+
+
+def test_department_map_reads_without_tiles_and_fits_beside_the_legend(live_server, transactional_db, browser):  # noqa: F811
+    """Context layer (neighbouring département, town names) drawn offline; the territory fitted in view, not
+    under the legend. A screenshot is written under var/screenshots/ for review."""
+    from django.conf import settings
+
+    from territories.enums import Level
+    from tests.factories import AdminFactory, DepartmentFactory, add_geometry
+
+    tree = build_hierarchy(communes=6)
+    catalogue = sync_indicator_catalogue()
+    department = tree.department
+    for i, commune in enumerate(tree.communes):  # inside the département's square contour
+        commune.centroid_lon = department.centroid_lon - 0.4 + 0.15 * i
+        commune.centroid_lat = department.centroid_lat + (0.2 if i % 2 else -0.2)
+        commune.save()
+        add_geometry(commune)
+    neighbour = DepartmentFactory(region=tree.region, name="Département voisin")
+    neighbour.centroid_lon, neighbour.centroid_lat = department.centroid_lon + 0.5, department.centroid_lat
+    neighbour.save()
+    add_geometry(neighbour)
+    biggest = max(tree.communes, key=lambda c: c.population)
+    set_values(
+        catalogue["gp_density"],
+        {department: 5.0} | {c: float(i) for i, c in enumerate(tree.communes)},  # one commune at 0
+    )
+    admin = AdminFactory()
+    page = browser.new_context(locale="fr-FR", viewport={"width": 900, "height": 560}).new_page()
+    console, failed = [], []
+    page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
+    page.on("response", lambda r: failed.append(r.url) if r.status >= 400 and "favicon" not in r.url else None)
+    page.goto(f"{live_server.url}/compte/connexion/")
+    page.fill("input[name=username]", admin.email)
+    page.fill("input[name=password]", DEFAULT_PASSWORD)
+    page.click("form button[type=submit]")
+    page.wait_for_load_state()
+    page.goto(f"{live_server.url}/territoires/{Level.DEPARTMENT}/{department.code}/carte/indicateur/")
+    page.locator(".leaflet-container[data-portal-ready]").wait_for()
+
+    # Context: the neighbouring département in light grey below the indicator, the main town's name.
+    assert page.locator(".leaflet-portalContext-pane path").count() == 1
+    assert page.locator(".leaflet-portalContext-pane path").first.get_attribute("fill") == "#efefec"
+    labels = page.locator(".leaflet-tooltip.portal-town").all_inner_texts()
+    assert biggest.name in labels
+    assert page.locator("path.leaflet-interactive").count() == len(tree.communes)
+    # Zero apart, and the legend says so.
+    assert "zéro à part, puis quantiles des valeurs non nulles" in page.locator(".portal-legend").inner_text()
+
+    # Fit: the territory's contour is wholly in view, left of the legend, and fills most of that space.
+    box = page.evaluate(
+        """() => {
+            const r = (el) => el.getBoundingClientRect();
+            const map = r(document.querySelector(".leaflet-container"));
+            const legend = r(document.querySelector(".portal-legend"));
+            const contour = r(document.querySelector('.leaflet-portalOutline-pane path[stroke="#000091"]'));
+            return {map: [map.left, map.top, map.right, map.bottom], legend: legend.left,
+                    contour: [contour.left, contour.top, contour.right, contour.bottom]};
+        }"""
+    )
+    (ml, mt, _mr, mb), legend_left, (cl, ct, cr, cb) = box["map"], box["legend"], box["contour"]
+    assert ml <= cl and mt <= ct and cb <= mb and cr <= legend_left, box
+    assert max((cr - cl) / (legend_left - ml), (cb - ct) / (mb - mt)) > 0.7, box  # fitted, not a speck
+
+    shots = settings.BASE_DIR / "var" / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(shots / "carte-departement-contexte.png"))
+    assert not failed, failed  # the geometry came from its endpoint (a page opened alone asks for a favicon)
+    errors = [line for line in console if line.startswith("error") and "Failed to load resource" not in line]
+    assert not errors and not [line for line in console if "Refused to" in line], console

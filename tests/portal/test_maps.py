@@ -1,4 +1,5 @@
 import json
+import os
 import re
 import subprocess
 import sys
@@ -122,7 +123,49 @@ def test_base_map_tiles_when_configured(client, settings):
     html = response.content.decode()
     assert "https://tiles.example.fr/{z}/{x}/{y}.png" in html
     assert "contributeurs OpenStreetMap" in html
-    assert "https:" in response["Content-Security-Policy"].split("img-src")[1].split(";")[0]
+    img_src = response["Content-Security-Policy"].split("img-src")[1].split(";")[0].split()
+    assert img_src == ["'self'", "data:", "https://tiles.example.fr"]  # the tile server only, not any https: host
+
+
+def test_csp_img_src_follows_the_tiles_setting(client, settings):
+    from portal.core.middleware import tiles_origin
+
+    assert tiles_origin(settings.IGN_PLAN_URL) == "https://data.geopf.fr"
+    assert tiles_origin("https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png") == "https://*.tile.openstreetmap.org"
+    assert tiles_origin("") == ""
+    settings.MAP_TILES_URL = ""
+    response = client.get("/")
+    assert response["Content-Security-Policy"].split("img-src")[1].split(";")[0].split() == ["'self'", "data:"]
+
+
+@pytest.mark.parametrize(
+    ("variables", "url", "attribution"),
+    [
+        ({"DJANGO_ENV": "production"}, "IGN", "© IGN – Plan IGN"),
+        ({"DJANGO_ENV": "production", "MAP_TILES_URL": ""}, "", ""),
+        ({}, "", ""),
+    ],
+)
+def test_production_default_base_map_is_plan_ign(tmp_path, variables, url, attribution):
+    """Production shows IGN's Plan IGN (Géoplateforme WMTS, no key) unless told otherwise; development none."""
+    env = {name: value for name, value in os.environ.items() if name in ("PATH", "HOME", "LANG")}
+    env |= {
+        "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE") or settings.SETTINGS_MODULE,
+        "DJANGO_READ_DOT_ENV_FILE": "false",
+        "DJANGO_SECRET_KEY": "x" * 60,
+        "DJANGO_ALLOWED_HOSTS": "portail.example.fr",
+        "PORTAL_VAR_DIR": str(tmp_path),
+        **variables,
+    }
+    code = "import django; django.setup(); from django.conf import settings as s; print(s.MAP_TILES_URL); print(s.MAP_TILES_ATTRIBUTION)"
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    tiles, credit = result.stdout.splitlines()[-2:]
+    assert tiles == (settings.IGN_PLAN_URL if url == "IGN" else "")
+    assert "data.geopf.fr/wmts" in tiles if url else tiles == ""
+    assert credit == attribution
 
 
 def test_views_do_not_import_folium():

@@ -150,7 +150,7 @@ def test_map_layers_and_choropleth_page(client, world):
     for territory in (w.e1, w.a, w.a2):
         add_geometry(territory)
 
-    assert "prevention.selectors.map_layers" in choropleth.LAYER_PROVIDERS
+    assert "prevention.selectors.map_layers" in choropleth.layers.LAYER_PROVIDERS
     indicator = sync_indicator_catalogue()["gp_density"]
     IndicatorValue.objects.bulk_create(
         IndicatorValue(territory=t, indicator=indicator, year=2025, value=v, is_demo=True)
@@ -159,6 +159,12 @@ def test_map_layers_and_choropleth_page(client, world):
     client.force_login(w.referent_d1)
     page = client.get(reverse("portal:choropleth", args=["epci", w.e1.code])).content.decode()
     for name in (POINTS_LAYER, ACTIONS_LAYER, w.cpam.name, w.vaccination.title):
-        # Names are HTML-escaped by the choropleth, then JSON-encoded (« & » as \u0026 in the layer control).
-        encoded = json.dumps(html.escape(name))
-        assert encoded in page or encoded.replace("&", "\\u0026") in page, name
+        # Names are HTML-escaped by the choropleth, then JSON-encoded: ASCII with « & » as \u0026 in the layer
+        # control (Folium), UTF-8 in the layer's data.
+        escaped = html.escape(name)
+        forms = (
+            json.dumps(escaped).replace("&", "\\u0026"),
+            json.dumps(escaped),
+            json.dumps(escaped, ensure_ascii=False),
+        )
+        assert any(form in page for form in forms), name

@@ -200,7 +200,7 @@ def test_map_layers(world, django_assert_num_queries):
 
 
 def test_choropleth_page_shows_the_structure_layers(client, world):
-    assert "structures.selectors.map_layers" in choropleth.LAYER_PROVIDERS
+    assert "structures.selectors.map_layers" in choropleth.layers.LAYER_PROVIDERS
     indicator = sync_indicator_catalogue()["gp_density"]
     IndicatorValue.objects.bulk_create(
         IndicatorValue(territory=t, indicator=indicator, year=2025, value=v, is_demo=True)
@@ -211,8 +211,9 @@ def test_choropleth_page_shows_the_structure_layers(client, world):
     page = client.get(url).content.decode()
     for name in ("Maisons de santé (MSP)", "Centres de santé", PERIMETERS_LAYER):
         assert json.dumps(name) in page, name
-    assert json.dumps(world.msp.name) in page and json.dumps("CPTS du Sud") in page
-    assert json.dumps(world.elsewhere.name) not in page
+    # The layers' data is UTF-8 JSON (the layer control's names above are Folium's ASCII JSON).
+    assert json.dumps(world.msp.name, ensure_ascii=False) in page and json.dumps("CPTS du Sud") in page
+    assert json.dumps(world.elsewhere.name, ensure_ascii=False) not in page
 
 
 def test_api_lists_the_structures_of_a_visible_territory(client, world, django_assert_num_queries):
